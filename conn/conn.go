@@ -1,0 +1,184 @@
+package conn
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/rfc6455/ws/frame"
+)
+
+// DefaultReadLimit is the largest message, in bytes counted across all its fragments, that a
+// Conn accepts unless told otherwise. A larger message fails the connection with 1009 (§7.4.1).
+const DefaultReadLimit = 32 << 20
+
+// DefaultCloseTimeout bounds each step of the close handshake: sending the close frame, and
+// waiting for the peer's.
+const DefaultCloseTimeout = 5 * time.Second
+
+// DefaultHandshakeTimeout bounds a client's opening handshake when the context given to Dial
+// has no deadline of its own.
+const DefaultHandshakeTimeout = 30 * time.Second
+
+// defaultBufferSize is the size of the read and write buffers when the options leave it at 0.
+const defaultBufferSize = 4096
+
+// ErrCloseSent is returned by writes after this side has sent its close frame: §5.5.1 forbids
+// sending data frames after a close frame.
+var ErrCloseSent = errors.New("conn: close frame already sent")
+
+// ErrReadLimit is the error of a read whose message is larger than the read limit. The Conn has
+// failed the connection with close code 1009 (§7.4.1: "a message that is too big for it to
+// process").
+var ErrReadLimit = &frame.ProtocolError{Code: frame.CloseTooBig, Reason: "message exceeds the read limit"}
+
+// errControlTooLong is returned when the caller asks to send a control frame with a payload
+// over 125 bytes (§5.5).
+var errControlTooLong = errors.New("conn: control frame payload exceeds 125 bytes")
+
+// CloseError reports that the connection is closed: the code and reason of the peer's close frame
+// (§7.1.5, §7.1.6), frame.CloseNoStatus (1005) when that frame carried no code, or
+// frame.CloseAbnormal (1006) when the transport went away without a close frame, in which case Err
+// holds the transport's error.
+type CloseError struct {
+	Code   frame.CloseCode
+	Reason string
+	Err    error
+}
+
+func (e *CloseError) Error() string {
+	switch {
+	case e.Err != nil:
+		return fmt.Sprintf("websocket closed: %d %s: %v", uint16(e.Code), e.Code, e.Err)
+	case e.Reason != "":
+		return fmt.Sprintf("websocket closed: %d %s: %q", uint16(e.Code), e.Code, e.Reason)
+	default:
+		return fmt.Sprintf("websocket closed: %d %s", uint16(e.Code), e.Code)
+	}
+}
+
+// Unwrap returns the transport error behind an abnormal closure, if any.
+func (e *CloseError) Unwrap() error { return e.Err }
+
+// Conn is one WebSocket connection, server or client side. It is created by Upgrade or Dial.
+// See the package documentation for which methods may run concurrently.
+type Conn struct {
+	nc           net.Conn
+	server       bool
+	subprotocol  string
+	closeTimeout time.Duration
+
+	// Read side. readMu is held by whoever reads from br; the fields below it belong to that
+	// holder. Close takes it with TryLock to wait for the peer's close frame itself when no
+	// other goroutine is reading.
+	readMu      sync.Mutex
+	br          *bufio.Reader
+	readLimit   int64
+	readErr     error        // sticky: once set, every read returns it
+	inMessage   bool         // a data message has started and its final frame is not read yet
+	messageOp   frame.Opcode // OpText or OpBinary of the message being read
+	messageSize int64        // payload bytes of the current message announced so far
+	messageSeq  uint64       // counts messages, so a stale NextReader reader can tell
+	frameLeft   int64        // payload bytes of the current data frame not yet read
+	frameFin    bool
+	frameMasked bool
+	frameKey    [4]byte
+	keyPos      int
+	text        frame.UTF8
+	control     [512]byte // control frame payloads, and scratch for discarding data
+	pingHandler func([]byte)
+	pongHandler func([]byte)
+	trace       func(sent bool, h frame.Header)
+
+	// Write side. writeSem (capacity 1) is held while one frame goes onto the wire, so frames
+	// never interleave; messageMu is held for a whole data message, so two messages do not
+	// interleave their fragments. Control frames take only writeSem.
+	writeSem  chan struct{}
+	messageMu sync.Mutex
+	wbuf      []byte                                              // data frames: frame.MaxHeaderSize bytes of room for a header, then payload
+	cbuf      [frame.MaxHeaderSize + frame.MaxControlPayload]byte // control frames
+	vec       [2][]byte
+	buffers   net.Buffers
+	keys      [64]byte // masking keys read from crypto/rand in batches
+	keysUsed  int
+	closeSent bool  // guarded by writeSem
+	writeErr  error // sticky, guarded by writeSem
+
+	closeOnce sync.Once
+	closed    chan struct{} // closed when the transport is closed
+}
+
+func newConn(nc net.Conn, br *bufio.Reader, server bool, readLimit int64, writeBufferSize int, closeTimeout time.Duration) *Conn {
+	if readLimit == 0 {
+		readLimit = DefaultReadLimit
+	}
+	if writeBufferSize <= 0 {
+		writeBufferSize = defaultBufferSize
+	}
+	if closeTimeout <= 0 {
+		closeTimeout = DefaultCloseTimeout
+	}
+	c := &Conn{
+		nc:           nc,
+		server:       server,
+		closeTimeout: closeTimeout,
+		br:           br,
+		readLimit:    readLimit,
+		writeSem:     make(chan struct{}, 1),
+		wbuf:         make([]byte, frame.MaxHeaderSize+writeBufferSize),
+		keysUsed:     len(Conn{}.keys),
+		closed:       make(chan struct{}),
+	}
+	return c
+}
+
+// Subprotocol returns the subprotocol negotiated in the opening handshake (§1.9, §4.2.2), or ""
+// if none was.
+func (c *Conn) Subprotocol() string { return c.subprotocol }
+
+// NetConn returns the underlying connection. Reading from or writing to it directly corrupts
+// the WebSocket stream; it is there for addresses, socket options and TLS state.
+func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// LocalAddr returns the local network address.
+func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
+
+// RemoteAddr returns the remote network address.
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// SetReadLimit sets the largest message the Conn accepts, in bytes counted across all its
+// fragments; 0 restores DefaultReadLimit and a negative n removes the limit. Call it before
+// reading or from the reading goroutine.
+func (c *Conn) SetReadLimit(n int64) {
+	if n == 0 {
+		n = DefaultReadLimit
+	}
+	c.readLimit = n
+}
+
+// SetDeadline sets the read and write deadlines of the underlying connection. A read or write
+// that times out leaves the connection unusable, as a frame may be half read or half written.
+func (c *Conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }
+
+// SetReadDeadline sets the deadline for reads; see SetDeadline.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the deadline for writes; see SetDeadline.
+func (c *Conn) SetWriteDeadline(t time.Time) error { return c.nc.SetWriteDeadline(t) }
+
+// SetPingHandler installs h to observe the payload of each ping received. The Conn always
+// answers a ping with a pong itself (§5.5.2); h must not keep the slice after it returns. Call
+// it before reading or from the reading goroutine.
+func (c *Conn) SetPingHandler(h func(payload []byte)) { c.pingHandler = h }
+
+// SetPongHandler installs h to observe the payload of each pong received, solicited or not
+// (§5.5.3). h must not keep the slice after it returns.
+func (c *Conn) SetPongHandler(h func(payload []byte)) { c.pongHandler = h }
+
+// SetTrace installs fn to be called with the header of every frame as it crosses the wire:
+// sent is true for frames this side writes and false for frames it reads. It is a window on the
+// protocol for learners and for debugging. Call it before the Conn is used from other goroutines.
+func (c *Conn) SetTrace(fn func(sent bool, h frame.Header)) { c.trace = fn }

@@ -1,0 +1,290 @@
+package conn
+
+import (
+	"errors"
+	"io"
+	"slices"
+
+	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/mask"
+)
+
+// errStaleReader is returned by a reader from NextReader once a newer message has been asked for.
+var errStaleReader = errors.New("conn: read from a message reader after the next message was requested")
+
+// growStep caps how much ReadMessage grows its buffer ahead of the bytes that actually arrived,
+// so that a peer claiming a huge frame and then stalling costs little memory (§10.4).
+const growStep = 64 << 10
+
+// ReadMessage reads the next data message, whatever its fragmentation, and appends its payload
+// to buf[:0]. It returns the message's opcode (frame.OpText or frame.OpBinary) and the payload.
+// Passing the previous result back as buf makes reading allocation-free once it has grown to the
+// size of the messages. Control frames that arrive meanwhile are handled as the RFC requires.
+//
+// Errors: a *CloseError when the connection closed (the peer's close code, or 1006); a
+// *frame.ProtocolError (ErrReadLimit among them) when the peer broke the protocol, after the Conn
+// has sent the close frame that the violation calls for.
+func (c *Conn) ReadMessage(buf []byte) (frame.Opcode, []byte, error) {
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	buf = buf[:0]
+	if err := c.beginMessage(); err != nil {
+		return 0, buf, err
+	}
+	for {
+		for c.frameLeft > 0 {
+			if len(buf) == cap(buf) {
+				buf = slices.Grow(buf, int(min(c.frameLeft, max(int64(len(buf)), growStep))))
+			}
+			n, err := c.readPayload(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			if err != nil {
+				return 0, buf, err
+			}
+		}
+		if c.frameFin {
+			return c.messageOp, buf, c.endMessage()
+		}
+		if err := c.nextDataFrame(); err != nil {
+			return 0, buf, err
+		}
+	}
+}
+
+// NextReader starts reading the next data message and returns its opcode and a reader of its
+// payload, which returns io.EOF at the end of the message. The reader is valid until the next
+// call of NextReader or ReadMessage, which discard whatever of it was left unread.
+func (c *Conn) NextReader() (frame.Opcode, io.Reader, error) {
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	if err := c.beginMessage(); err != nil {
+		return 0, nil, err
+	}
+	return c.messageOp, &messageReader{c: c, seq: c.messageSeq}, nil
+}
+
+// messageReader reads one message's payload across its frames.
+type messageReader struct {
+	c   *Conn
+	seq uint64
+}
+
+func (r *messageReader) Read(p []byte) (int, error) {
+	c := r.c
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	if r.seq != c.messageSeq {
+		return 0, errStaleReader
+	}
+	if c.readErr != nil {
+		return 0, c.readErr
+	}
+	if !c.inMessage {
+		return 0, io.EOF
+	}
+	for c.frameLeft == 0 {
+		if c.frameFin {
+			if err := c.endMessage(); err != nil {
+				return 0, err
+			}
+			return 0, io.EOF
+		}
+		if err := c.nextDataFrame(); err != nil {
+			return 0, err
+		}
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	return c.readPayload(p)
+}
+
+// beginMessage discards what is left of a message the caller stopped reading and reads up to the
+// first data frame of the next message. The caller holds readMu.
+func (c *Conn) beginMessage() error {
+	if c.readErr != nil {
+		return c.readErr
+	}
+	if c.inMessage {
+		if err := c.discardMessage(); err != nil {
+			return err
+		}
+	}
+	c.messageSeq++
+	return c.nextDataFrame()
+}
+
+// discardMessage reads the rest of the current message, still checking it, and drops it.
+func (c *Conn) discardMessage() error {
+	for c.inMessage {
+		for c.frameLeft > 0 {
+			if _, err := c.readPayload(c.control[:]); err != nil {
+				return err
+			}
+		}
+		if c.frameFin {
+			return c.endMessage()
+		}
+		if err := c.nextDataFrame(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// endMessage closes the current message after its final frame was read in full.
+func (c *Conn) endMessage() error {
+	c.inMessage = false
+	if c.messageOp == frame.OpText {
+		// RFC 6455 §8.1: a text message that ends inside a code point is invalid UTF-8.
+		if err := c.text.Done(); err != nil {
+			return c.fail(err)
+		}
+	}
+	return nil
+}
+
+// readHeader reads and checks the next frame header. It allocates nothing: the header bytes are
+// peeked in the read buffer and then discarded.
+func (c *Conn) readHeader() (frame.Header, error) {
+	b, err := c.br.Peek(2)
+	if err != nil {
+		return frame.Header{}, c.transportError(err)
+	}
+	n := frame.HeaderSize(b[0], b[1])
+	if b, err = c.br.Peek(n); err != nil {
+		return frame.Header{}, c.transportError(err)
+	}
+	h, _, err := frame.ParseHeader(b)
+	if err != nil {
+		return frame.Header{}, c.fail(err)
+	}
+	c.br.Discard(n)
+	if c.trace != nil {
+		c.trace(false, h)
+	}
+	role := frame.RoleClient
+	if c.server {
+		role = frame.RoleServer
+	}
+	// No extension is negotiated yet, so no RSV bit is allowed (§5.2).
+	if err := h.Check(role, 0); err != nil {
+		return h, c.fail(err)
+	}
+	return h, nil
+}
+
+// nextDataFrame reads frames until the next data frame of the current message (or the first one
+// of a new message), handling control frames on the way, and makes it the current frame.
+func (c *Conn) nextDataFrame() error {
+	for {
+		h, err := c.readHeader()
+		if err != nil {
+			return err
+		}
+		if h.Op.IsControl() {
+			// RFC 6455 §5.4: control frames MAY be injected in the middle of a fragmented
+			// message; they are handled here without disturbing the message.
+			if err := c.handleControl(h); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := frame.CheckSequence(c.inMessage, h); err != nil {
+			return c.fail(err)
+		}
+		if !c.inMessage {
+			c.inMessage = true
+			c.messageOp = h.Op
+			c.messageSize = 0
+			c.text.Reset()
+		}
+		// RFC 6455 §10.4: check the length a frame claims against the limit before reading
+		// (or allocating for) a byte of it, counting the whole message across its fragments.
+		if c.readLimit >= 0 && h.Length > c.readLimit-c.messageSize {
+			return c.fail(ErrReadLimit)
+		}
+		c.messageSize += h.Length
+		c.frameLeft = h.Length
+		c.frameFin = h.Fin
+		c.frameMasked = h.Masked
+		c.frameKey = h.Key
+		c.keyPos = 0
+		return nil
+	}
+}
+
+// readPayload reads up to len(p) bytes of the current data frame's payload into p, unmasks them
+// and checks text as it goes. It reads at least one byte unless it returns an error.
+func (c *Conn) readPayload(p []byte) (int, error) {
+	if int64(len(p)) > c.frameLeft {
+		p = p[:c.frameLeft]
+	}
+	n, err := c.br.Read(p)
+	if n > 0 {
+		c.frameLeft -= int64(n)
+		if c.frameMasked {
+			c.keyPos = mask.Apply(c.frameKey, c.keyPos, p[:n])
+		}
+		if c.messageOp == frame.OpText {
+			// RFC 6455 §8.1: fail as soon as the text can no longer be valid UTF-8,
+			// not only at the end of the message.
+			if verr := c.text.Write(p[:n]); verr != nil {
+				return n, c.fail(verr)
+			}
+		}
+	}
+	if err != nil {
+		return n, c.transportError(err)
+	}
+	return n, nil
+}
+
+// handleControl reads a control frame's payload and acts on it (§5.5).
+func (c *Conn) handleControl(h frame.Header) error {
+	// h.Check has bounded h.Length by frame.MaxControlPayload.
+	p := c.control[:h.Length]
+	if _, err := io.ReadFull(c.br, p); err != nil {
+		return c.transportError(err)
+	}
+	if h.Masked {
+		mask.Apply(h.Key, 0, p)
+	}
+	switch h.Op {
+	case frame.OpPing:
+		if c.pingHandler != nil {
+			c.pingHandler(p)
+		}
+		// RFC 6455 §5.5.2: a ping is answered with a pong carrying the same application data,
+		// as soon as is practical. After our close frame no pong may follow (§5.5.1).
+		if err := c.writeControl(frame.OpPong, p); err != nil && err != ErrCloseSent {
+			return c.transportError(err)
+		}
+	case frame.OpPong:
+		// RFC 6455 §5.5.3: an unsolicited pong needs no answer.
+		if c.pongHandler != nil {
+			c.pongHandler(p)
+		}
+	case frame.OpClose:
+		code, reason, err := frame.ParseClose(p)
+		if err != nil {
+			return c.fail(err)
+		}
+		return c.peerClosed(code, reason)
+	}
+	return nil
+}
+
+// transportError records a failure of the underlying connection as an abnormal closure (1006,
+// §7.1.5: the connection closed without a close frame) and closes the transport.
+func (c *Conn) transportError(err error) error {
+	if c.readErr != nil {
+		return c.readErr
+	}
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	c.readErr = &CloseError{Code: frame.CloseAbnormal, Err: err}
+	c.closeTransport()
+	return c.readErr
+}

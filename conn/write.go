@@ -1,0 +1,285 @@
+package conn
+
+import (
+	"crypto/rand"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/mask"
+)
+
+var (
+	errNotDataOpcode = errors.New("conn: a message must be frame.OpText or frame.OpBinary")
+	errWriterClosed  = errors.New("conn: write to a message writer after Close")
+)
+
+// WriteMessage sends p as one message of type op (frame.OpText or frame.OpBinary) in a single
+// frame. It does not keep p. On a server the payload goes to the wire without being copied (a
+// small one is copied next to its header to save a system call); a client masks a copy of it,
+// chunk by chunk, as §5.3 requires, and never touches p.
+//
+// WriteMessage does not check that a text message is valid UTF-8; sending one that is not
+// makes the peer fail the connection with 1007 (§8.1).
+func (c *Conn) WriteMessage(op frame.Opcode, p []byte) error {
+	if op != frame.OpText && op != frame.OpBinary {
+		return errNotDataOpcode
+	}
+	c.messageMu.Lock()
+	defer c.messageMu.Unlock()
+	c.lockWrite()
+	defer c.unlockWrite()
+	if c.closeSent {
+		return ErrCloseSent
+	}
+	if c.writeErr != nil {
+		return c.writeErr
+	}
+	h := frame.Header{Fin: true, Op: op, Length: int64(len(p))}
+	if c.server {
+		return c.writeServerFrame(h, p)
+	}
+	return c.writeClientFrame(h, p)
+}
+
+// writeServerFrame writes an unmasked data frame. The caller holds messageMu and writeSem.
+func (c *Conn) writeServerFrame(h frame.Header, p []byte) error {
+	c.traceSent(h)
+	b := frame.AppendHeader(c.wbuf[:0], h)
+	if len(p) <= cap(b)-len(b) {
+		return c.wrote(c.nc.Write(append(b, p...)))
+	}
+	// One system call for header and payload, without copying the payload (writev on TCP).
+	c.vec = [2][]byte{b, p}
+	c.buffers = c.vec[:]
+	n, err := c.buffers.WriteTo(c.nc)
+	c.vec = [2][]byte{}
+	return c.wrote(int(n), err)
+}
+
+// writeClientFrame writes a masked data frame, masking a copy of p one buffer at a time. The
+// caller holds messageMu and writeSem.
+func (c *Conn) writeClientFrame(h frame.Header, p []byte) error {
+	h.Masked = true
+	h.Key = c.nextKey()
+	c.traceSent(h)
+	b := frame.AppendHeader(c.wbuf[:0], h)
+	pos := 0
+	for {
+		n := copy(b[len(b):cap(b)], p)
+		chunk := b[len(b) : len(b)+n]
+		pos = mask.Apply(h.Key, pos, chunk)
+		if err := c.wrote(c.nc.Write(b[:len(b)+n])); err != nil {
+			return err
+		}
+		p = p[n:]
+		if len(p) == 0 {
+			return nil
+		}
+		b = c.wbuf[:0]
+	}
+}
+
+// writeControl sends a control frame (§5.5). It may go out between the fragments of a message
+// that another goroutine is streaming, never inside a frame.
+func (c *Conn) writeControl(op frame.Opcode, p []byte) error {
+	if len(p) > frame.MaxControlPayload {
+		return errControlTooLong
+	}
+	c.lockWrite()
+	defer c.unlockWrite()
+	if c.closeSent {
+		return ErrCloseSent
+	}
+	return c.writeControlLocked(op, p)
+}
+
+// writeControlLocked writes a control frame from its own buffer, so that it never disturbs a data
+// message buffered by NextWriter. The caller holds writeSem.
+func (c *Conn) writeControlLocked(op frame.Opcode, p []byte) error {
+	if c.writeErr != nil {
+		return c.writeErr
+	}
+	h := frame.Header{Fin: true, Op: op, Length: int64(len(p))}
+	if !c.server {
+		h.Masked = true
+		h.Key = c.nextKey()
+	}
+	c.traceSent(h)
+	b := frame.AppendHeader(c.cbuf[:0], h)
+	b = append(b, p...)
+	if h.Masked {
+		mask.Apply(h.Key, 0, b[len(b)-len(p):])
+	}
+	return c.wrote(c.nc.Write(b))
+}
+
+// Ping sends a ping with payload p (at most 125 bytes, §5.5). The peer's pong arrives through
+// the reading goroutine and is shown to the pong handler.
+func (c *Conn) Ping(p []byte) error { return c.writeControl(frame.OpPing, p) }
+
+// Pong sends an unsolicited pong with payload p (at most 125 bytes), which §5.5.3 allows as a
+// unidirectional heartbeat. Pings from the peer are answered by the Conn itself.
+func (c *Conn) Pong(p []byte) error { return c.writeControl(frame.OpPong, p) }
+
+// NextWriter starts a message of type op (frame.OpText or frame.OpBinary) whose payload is
+// written in pieces; Close on the returned writer sends its final frame. The message goes out
+// as fragments (§5.4) of up to the write buffer's size, so it may be of any length. No other
+// message can be written until it is closed; control frames still can.
+func (c *Conn) NextWriter(op frame.Opcode) (io.WriteCloser, error) {
+	if op != frame.OpText && op != frame.OpBinary {
+		return nil, errNotDataOpcode
+	}
+	c.messageMu.Lock()
+	return &messageWriter{c: c, op: op}, nil
+}
+
+// messageWriter writes one message as a sequence of fragments. Payload waits in c.wbuf after
+// frame.MaxHeaderSize bytes of room, where each fragment's header is put right before it.
+type messageWriter struct {
+	c      *Conn
+	op     frame.Opcode // the first fragment's opcode, then OpContinuation (§5.4)
+	n      int          // payload bytes waiting in the buffer
+	err    error
+	closed bool
+}
+
+func (w *messageWriter) Write(p []byte) (int, error) {
+	if w.closed {
+		return 0, errWriterClosed
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	c := w.c
+	room := len(c.wbuf) - frame.MaxHeaderSize
+	written := 0
+	for len(p) > 0 {
+		if w.n == room {
+			if w.err = w.flush(false); w.err != nil {
+				return written, w.err
+			}
+		}
+		if w.n == 0 && len(p) > room && c.server {
+			// A server sends a large piece as a fragment of its own, without copying it.
+			if w.err = w.writeDirect(p); w.err != nil {
+				return written, w.err
+			}
+			return written + len(p), nil
+		}
+		k := copy(c.wbuf[frame.MaxHeaderSize+w.n:], p)
+		w.n += k
+		written += k
+		p = p[k:]
+	}
+	return written, nil
+}
+
+// Close sends the message's final fragment and lets other messages be written again.
+func (w *messageWriter) Close() error {
+	if w.closed {
+		return errWriterClosed
+	}
+	w.closed = true
+	defer w.c.messageMu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	return w.flush(true)
+}
+
+// flush sends the buffered payload as one fragment.
+func (w *messageWriter) flush(fin bool) error {
+	c := w.c
+	c.lockWrite()
+	defer c.unlockWrite()
+	if c.closeSent {
+		return ErrCloseSent
+	}
+	if c.writeErr != nil {
+		return c.writeErr
+	}
+	h := frame.Header{Fin: fin, Op: w.op, Length: int64(w.n)}
+	if !c.server {
+		h.Masked = true
+		h.Key = c.nextKey()
+	}
+	c.traceSent(h)
+	start := frame.MaxHeaderSize - h.Size()
+	frame.AppendHeader(c.wbuf[start:start], h)
+	payload := c.wbuf[frame.MaxHeaderSize : frame.MaxHeaderSize+w.n]
+	if h.Masked {
+		mask.Apply(h.Key, 0, payload)
+	}
+	w.op = frame.OpContinuation
+	w.n = 0
+	return c.wrote(c.nc.Write(c.wbuf[start : frame.MaxHeaderSize+len(payload)]))
+}
+
+// writeDirect sends p as a non-final fragment straight from the caller's slice (server only).
+func (w *messageWriter) writeDirect(p []byte) error {
+	c := w.c
+	c.lockWrite()
+	defer c.unlockWrite()
+	if c.closeSent {
+		return ErrCloseSent
+	}
+	if c.writeErr != nil {
+		return c.writeErr
+	}
+	h := frame.Header{Op: w.op, Length: int64(len(p))}
+	w.op = frame.OpContinuation
+	return c.writeServerFrame(h, p)
+}
+
+// wrote records the outcome of a write to the transport. A failed write leaves a frame half
+// sent, so the stream cannot go on: the error sticks and the transport is closed.
+func (c *Conn) wrote(_ int, err error) error {
+	if err != nil {
+		c.writeErr = err
+		c.closeTransport()
+	}
+	return err
+}
+
+// nextKey returns a fresh masking key. RFC 6455 §5.3: the key MUST be unpredictable, "derived
+// from a strong source of entropy"; keys are read from crypto/rand sixteen at a time.
+func (c *Conn) nextKey() (key [4]byte) {
+	if c.keysUsed == len(c.keys) {
+		rand.Read(c.keys[:])
+		c.keysUsed = 0
+	}
+	copy(key[:], c.keys[c.keysUsed:])
+	c.keysUsed += len(key)
+	return key
+}
+
+func (c *Conn) traceSent(h frame.Header) {
+	if c.trace != nil {
+		c.trace(true, h)
+	}
+}
+
+// lockWrite takes the right to put a frame on the wire.
+func (c *Conn) lockWrite() { c.writeSem <- struct{}{} }
+
+// lockWriteTimeout is lockWrite bounded in time, for the close handshake: a writer stuck on a
+// peer that does not read must not keep Close from finishing.
+func (c *Conn) lockWriteTimeout(d time.Duration) bool {
+	select {
+	case c.writeSem <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case c.writeSem <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+func (c *Conn) unlockWrite() { <-c.writeSem }
