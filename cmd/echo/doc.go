@@ -1,0 +1,55 @@
+/*
+Echo is a WebSocket echo server: every message a client sends comes back to it
+unchanged, as text if it was text and as binary if it was binary. It is the
+echo server of the project's seed note, built on package conn instead of
+gorilla/websocket, and the peer to try cmd/wscat, a browser or any other
+client against.
+
+Usage:
+
+	echo [flags]
+
+Echo listens on -addr (default :8080) and answers the WebSocket opening
+handshake (RFC 6455 §4.2) at /ws and at / (the seed's Node client dials
+ws://localhost:8080 with no path). A plain GET of / without an Upgrade header
+gets a small HTML page: enter a URL, tick subprotocols, connect, send text or
+binary, and watch what comes back and how the connection closes.
+
+The flags are:
+
+	-addr address
+		listen on this TCP address (default ":8080")
+	-subprotocols list
+		comma-separated subprotocols in the server's order of preference,
+		such as "wamp,soap,mqtt"; the first of them the client also offers is
+		chosen (§4.2.2). Empty (the default): no subprotocol is negotiated.
+	-origins list
+		comma-separated host patterns of the browser origins allowed to
+		connect, such as "127.0.0.1:8765" or "*.example.com"; "*" alone
+		allows every origin, as the seed's server does. The default allows
+		only same-origin requests (and clients that send no Origin); others
+		get 403 Forbidden (§4.2.2, §10.2).
+	-read-limit bytes
+		the largest message accepted, counted across its fragments; a larger
+		one closes the connection with 1009 (§7.4.1). Default 32 MiB; 0
+		means the default, a negative number no limit.
+	-tls-cert file, -tls-key file
+		serve https and wss with this certificate and key (PEM); give both or
+		neither.
+	-v
+		log every message (its opcode and length), not only one line per
+		connection.
+
+Echo logs to standard error: one line when each connection ends, with the
+remote address, subprotocol, close code or error, message count and duration.
+
+On SIGINT or SIGTERM it stops accepting connections, closes every live
+WebSocket with 1001 (going away) "server shutting down", waits a bounded time
+for the close handshakes to finish, and exits with status 0.
+
+Examples:
+
+	go run ./cmd/echo -subprotocols wamp,soap
+	go run ./cmd/wscat -subprotocols soap,wamp ws://localhost:8080/ws
+*/
+package main

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rfc6455/ws/conn"
+)
+
+// config is everything the command line decides.
+type config struct {
+	addr         string
+	subprotocols []string // server preference order; nil: none negotiated
+	origins      []string // allowed origin host patterns; nil: same-origin only
+	readLimit    int64
+	tlsCert      string
+	tlsKey       string
+	verbose      bool
+}
+
+// newFlagSet defines the command's flags on a new FlagSet that stores into
+// cfg. parseFlags and the usage message share it, so they never disagree.
+func newFlagSet(cfg *config) *flag.FlagSet {
+	fs := flag.NewFlagSet("echo", flag.ContinueOnError)
+	fs.StringVar(&cfg.addr, "addr", ":8080", "listen on this TCP `address`")
+	fs.Func("subprotocols", "comma-separated `list` of subprotocols in order of preference, e.g. wamp,soap,mqtt (default: none)",
+		func(s string) error {
+			cfg.subprotocols = splitList(s)
+			return nil
+		})
+	fs.Func("origins", "comma-separated `list` of allowed origin host patterns, e.g. 127.0.0.1:8765,*.example.com; \"*\" allows all (default: same-origin only)",
+		func(s string) error {
+			cfg.origins = splitList(s)
+			return nil
+		})
+	fs.Int64Var(&cfg.readLimit, "read-limit", conn.DefaultReadLimit, "largest message accepted, in `bytes`")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "certificate `file` (PEM) for https/wss; needs -tls-key")
+	fs.StringVar(&cfg.tlsKey, "tls-key", "", "private key `file` (PEM) for https/wss; needs -tls-cert")
+	fs.BoolVar(&cfg.verbose, "v", false, "log every message")
+	return fs
+}
+
+// parseFlags parses the command-line arguments (without the program name).
+// It writes nothing; for -h or -help it returns flag.ErrHelp.
+func parseFlags(args []string) (config, error) {
+	var cfg config
+	fs := newFlagSet(&cfg)
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		return config{}, errors.New("-tls-cert and -tls-key must be given together")
+	}
+	return cfg, nil
+}
+
+// usage writes the flag summary to w.
+func usage(w io.Writer) {
+	fs := newFlagSet(new(config))
+	fs.SetOutput(w)
+	fmt.Fprintln(w, "usage: echo [flags]")
+	fs.PrintDefaults()
+}
+
+// splitList splits a comma-separated flag value, trimming spaces around each
+// element and dropping empty ones, so "wamp, soap," is [wamp soap] and ""
+// is nil.
+func splitList(s string) []string {
+	var list []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			list = append(list, item)
+		}
+	}
+	return list
+}

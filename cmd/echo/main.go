@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"log"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	log.SetPrefix("echo: ")
+	cfg, err := parseFlags(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		usage(os.Stderr)
+		return
+	}
+	if err != nil {
+		log.Print(err)
+		usage(os.Stderr)
+		os.Exit(2)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := newServer(cfg, log.Default()).run(ctx, ln); err != nil {
+		log.Fatal(err)
+	}
+}

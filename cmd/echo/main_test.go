@@ -1,0 +1,646 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rfc6455/ws/conn"
+	"github.com/rfc6455/ws/frame"
+)
+
+// logBuffer collects a server's log lines; handlers log from their own
+// goroutines, possibly after a test has looked, so it is locked.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor waits until the log contains every one of want, and fails the
+// test after a few seconds.
+func (b *logBuffer) waitFor(t *testing.T, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := b.String()
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("log lacks %q; log:\n%s", missing, got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// mustConfig parses args as the command line would.
+func mustConfig(t *testing.T, args ...string) config {
+	t.Helper()
+	cfg, err := parseFlags(args)
+	if err != nil {
+		t.Fatalf("parseFlags(%q): %v", args, err)
+	}
+	return cfg
+}
+
+// startServer runs the echo handler configured by args in an httptest
+// server and returns it, its ws:// URL and its log.
+func startServer(t *testing.T, args ...string) (*httptest.Server, string, *logBuffer) {
+	t.Helper()
+	logs := new(logBuffer)
+	s := newServer(mustConfig(t, args...), log.New(logs, "", 0))
+	ts := httptest.NewServer(s.handler())
+	t.Cleanup(ts.Close)
+	return ts, "ws" + strings.TrimPrefix(ts.URL, "http"), logs
+}
+
+// dial connects to url and closes the connection at the end of the test.
+func dial(t *testing.T, url string, opts *conn.DialOptions) *conn.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := conn.Dial(ctx, url, opts)
+	if err != nil {
+		t.Fatalf("Dial %s: %v", url, err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return c
+}
+
+// payload returns n bytes: printable ASCII (valid UTF-8) for text, random
+// bytes for binary.
+func payload(op frame.Opcode, n int) []byte {
+	p := make([]byte, n)
+	if op == frame.OpBinary {
+		rand.Read(p)
+		return p
+	}
+	for i := range p {
+		p[i] = byte('a' + i%26)
+	}
+	return p
+}
+
+func TestEcho(t *testing.T) {
+	// 125, 126 and 65536 sit at the edges of the 7-bit, 16-bit and 64-bit
+	// length encodings of RFC 6455 §5.2.
+	sizes := []int{0, 125, 126, 65536, 1 << 20}
+	_, url, _ := startServer(t)
+	for _, path := range []string{"/ws", "/"} {
+		c := dial(t, url+path, nil)
+		for _, op := range []frame.Opcode{frame.OpText, frame.OpBinary} {
+			for _, n := range sizes {
+				want := payload(op, n)
+				if err := c.WriteMessage(op, want); err != nil {
+					t.Fatalf("%s: write %v %d bytes: %v", path, op, n, err)
+				}
+				gotOp, got, err := c.ReadMessage(nil)
+				if err != nil {
+					t.Fatalf("%s: read echo of %v %d bytes: %v", path, op, n, err)
+				}
+				if gotOp != op || !bytes.Equal(got, want) {
+					t.Errorf("%s: sent %v %d bytes, got back %v %d bytes (equal: %v)",
+						path, op, n, gotOp, len(got), bytes.Equal(got, want))
+				}
+			}
+		}
+		if err := c.Close(frame.CloseNormal, ""); err != nil {
+			t.Errorf("%s: Close: %v", path, err)
+		}
+	}
+}
+
+// TestSeed replays the seed note: a server configured for wamp, a client
+// that offers "soap, wamp" at the root path and sends one greeting.
+func TestSeed(t *testing.T) {
+	_, url, logs := startServer(t, "-subprotocols", "wamp")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, resp, err := conn.Dial(ctx, url, &conn.DialOptions{Subprotocols: []string{"soap", "wamp"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if got := c.Subprotocol(); got != "wamp" {
+		t.Errorf("Subprotocol() = %q, want wamp", got)
+	}
+	if got := resp.Header.Get("Sec-WebSocket-Protocol"); got != "wamp" {
+		t.Errorf("response Sec-WebSocket-Protocol = %q, want wamp", got)
+	}
+
+	const greeting = "Hello from the client!"
+	if err := c.WriteMessage(frame.OpText, []byte(greeting)); err != nil {
+		t.Fatal(err)
+	}
+	op, msg, err := c.ReadMessage(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op != frame.OpText || string(msg) != greeting {
+		t.Errorf("got %v %q, want text %q", op, msg, greeting)
+	}
+	if err := c.Close(frame.CloseNormal, "bye"); err != nil {
+		t.Fatal(err)
+	}
+	// One line per connection, nothing per message without -v.
+	logs.waitFor(t, `subprotocol="wamp"`, "close=1000", `reason="bye"`, "messages=1", "duration=")
+	if strings.Contains(logs.String(), "text 22 bytes") {
+		t.Errorf("message logged without -v:\n%s", logs)
+	}
+}
+
+func TestSubprotocolNegotiation(t *testing.T) {
+	tests := []struct {
+		name    string
+		server  []string // flags
+		offered []string
+		want    string
+	}{
+		{"default: none negotiated", nil, []string{"soap", "wamp"}, ""},
+		{"server preference wins (§4.2.2)", []string{"-subprotocols", "wamp,soap,mqtt"}, []string{"soap", "wamp"}, "wamp"},
+		{"first common one", []string{"-subprotocols", "mqtt,soap"}, []string{"soap", "wamp"}, "soap"},
+		{"no overlap: none", []string{"-subprotocols", "mqtt"}, []string{"soap", "wamp"}, ""},
+		{"client offers none", []string{"-subprotocols", "wamp"}, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, url, _ := startServer(t, tt.server...)
+			c := dial(t, url+"/ws", &conn.DialOptions{Subprotocols: tt.offered})
+			if got := c.Subprotocol(); got != tt.want {
+				t.Errorf("Subprotocol() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPage(t *testing.T) {
+	ts, _, _ := startServer(t)
+
+	resp, err := http.Get(ts.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET / = %s", resp.Status)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("Content-Type = %q, want text/html", ct)
+	}
+	for _, want := range []string{
+		"new WebSocket(",               // connects with the browser's API
+		`location.host + "/ws"`,        // default URL: this host's /ws
+		`"wss://"`,                     // over TLS when the page came over https
+		`value="soap"`, `value="wamp"`, // subprotocol boxes
+		`value="mqtt"`,
+		`binaryType = "arraybuffer"`,
+		"ws.protocol",
+		"crypto.getRandomValues",
+		"event.code", "event.reason", // close code and reason
+		"ws.close(",
+	} {
+		if !bytes.Contains(body, []byte(want)) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if bytes.Contains(body, []byte("src=")) || bytes.Contains(body, []byte("href=")) {
+		t.Errorf("page loads external resources")
+	}
+
+	statusTests := []struct {
+		method, path string
+		want         int
+	}{
+		{http.MethodHead, "/", http.StatusOK},
+		{http.MethodPost, "/", http.StatusMethodNotAllowed},
+		{http.MethodGet, "/other", http.StatusNotFound},
+	}
+	for _, tt := range statusTests {
+		req, _ := http.NewRequest(tt.method, ts.URL+tt.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s %s = %d, want %d", tt.method, tt.path, resp.StatusCode, tt.want)
+		}
+	}
+
+	// /ws is WebSocket only: a plain GET is a failed handshake, not a page.
+	resp, err = http.Get(ts.URL + "/ws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode < 400 {
+		t.Errorf("plain GET /ws = %s, want a 4xx handshake error", resp.Status)
+	}
+}
+
+func TestOrigins(t *testing.T) {
+	tests := []struct {
+		name   string
+		flags  []string
+		origin string // "": the server's own origin
+		ok     bool
+	}{
+		{"same origin, default", nil, "", true},
+		{"cross origin, default: 403 (§4.2.2, §10.2)", nil, "http://evil.example", false},
+		{"star allows all", []string{"-origins", "*"}, "http://evil.example", true},
+		{"listed host", []string{"-origins", "evil.example"}, "http://evil.example", true},
+		{"listed host and port", []string{"-origins", "127.0.0.1:8765"}, "http://127.0.0.1:8765", true},
+		{"other port", []string{"-origins", "127.0.0.1:8765"}, "http://127.0.0.1:9999", false},
+		{"wildcard subdomain", []string{"-origins", "*.example.com"}, "https://app.example.com", true},
+		{"wildcard does not match others", []string{"-origins", "*.example.com"}, "https://example.org", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts, url, _ := startServer(t, tt.flags...)
+			origin := tt.origin
+			if origin == "" {
+				origin = ts.URL
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			c, resp, err := conn.Dial(ctx, url+"/ws", &conn.DialOptions{Origin: origin})
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("Origin %s refused: %v", origin, err)
+				}
+				c.CloseNow()
+				return
+			}
+			if err == nil {
+				c.CloseNow()
+				t.Fatalf("Origin %s accepted, want 403", origin)
+			}
+			if resp == nil || resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("Origin %s: resp %v, err %v; want 403", origin, resp, err)
+			}
+		})
+	}
+}
+
+func TestReadLimit(t *testing.T) {
+	_, url, _ := startServer(t, "-read-limit", "1024")
+	c := dial(t, url+"/ws", nil)
+	if err := c.WriteMessage(frame.OpBinary, make([]byte, 1024)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ReadMessage(nil); err != nil {
+		t.Fatalf("message at the limit: %v", err)
+	}
+	if err := c.WriteMessage(frame.OpBinary, make([]byte, 1025)); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := c.ReadMessage(nil)
+	var ce *conn.CloseError
+	if !errors.As(err, &ce) || ce.Code != frame.CloseCode(1009) {
+		t.Fatalf("message over the limit: got %v, want close 1009 (§7.4.1)", err)
+	}
+}
+
+func TestVerboseLog(t *testing.T) {
+	_, url, logs := startServer(t, "-v")
+	c := dial(t, url+"/ws", nil)
+	c.WriteMessage(frame.OpText, []byte("hello"))
+	c.ReadMessage(nil)
+	c.WriteMessage(frame.OpBinary, make([]byte, 300))
+	c.ReadMessage(nil)
+	logs.waitFor(t, "text 5 bytes", "binary 300 bytes")
+}
+
+// TestEchoAllocs checks that a steady-state echo round trip allocates
+// nothing, on the server (the echo loop) and on our client alike.
+func TestEchoAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation count needs a quiet process")
+	}
+	_, url, _ := startServer(t)
+	c := dial(t, url+"/ws", nil)
+	msg := payload(frame.OpBinary, 1024)
+	buf := make([]byte, 0, 4096)
+	roundTrip := func() {
+		if err := c.WriteMessage(frame.OpBinary, msg); err != nil {
+			t.Fatal(err)
+		}
+		_, got, err := c.ReadMessage(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf = got[:0]
+	}
+	for range 10 { // let buffers and pools warm up
+		roundTrip()
+	}
+	if allocs := testing.AllocsPerRun(200, roundTrip); allocs > 0 {
+		t.Errorf("echo round trip: %v allocations, want 0", allocs)
+	}
+}
+
+// runServer runs the whole server, as main does, on a loopback listener
+// until the returned cancel is called; wait returns run's result.
+func runServer(t *testing.T, cfg config) (url string, logs *logBuffer, cancel func(), wait func() error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs = new(logBuffer)
+	s := newServer(cfg, log.New(logs, "", 0))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.run(ctx, ln) }()
+	t.Cleanup(cancel)
+	wait = func() error {
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(2 * shutdownTimeout):
+			t.Fatal("run did not return")
+			return nil
+		}
+	}
+	return "ws://" + ln.Addr().String(), logs, cancel, wait
+}
+
+func TestShutdown(t *testing.T) {
+	url, logs, cancel, wait := runServer(t, mustConfig(t))
+	c := dial(t, url+"/ws", nil)
+	// A round trip makes sure the server has the connection in its set.
+	c.WriteMessage(frame.OpText, []byte("ping"))
+	if _, _, err := c.ReadMessage(nil); err != nil {
+		t.Fatal(err)
+	}
+
+	cancel() // SIGINT
+	_, _, err := c.ReadMessage(nil)
+	var ce *conn.CloseError
+	if !errors.As(err, &ce) {
+		t.Fatalf("ReadMessage after shutdown: %v, want *conn.CloseError", err)
+	}
+	if ce.Code != frame.CloseGoingAway || ce.Reason != shutdownReason {
+		t.Errorf("close %d %q, want 1001 %q (§7.4.1)", ce.Code, ce.Reason, shutdownReason)
+	}
+	if err := wait(); err != nil {
+		t.Errorf("run after shutdown: %v, want nil", err)
+	}
+	logs.waitFor(t, "shutting down", "close=1001")
+
+	ctx, cancelDial := context.WithTimeout(context.Background(), time.Second)
+	defer cancelDial()
+	if c2, _, err := conn.Dial(ctx, url+"/ws", nil); err == nil {
+		c2.CloseNow()
+		t.Error("Dial after shutdown succeeded")
+	}
+}
+
+// TestShutdownUnresponsivePeer checks that a peer that never answers the
+// close frame cannot hold up shutdown past its timeout.
+func TestShutdownUnresponsivePeer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(mustConfig(t), log.New(io.Discard, "", 0))
+	s.shutdownTimeout = 200 * time.Millisecond
+	s.upgrade.CloseTimeout = time.Hour // only the shutdown timeout can end it
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.run(ctx, ln) }()
+
+	// The client never reads, so it never answers the server's close.
+	c := dial(t, "ws://"+ln.Addr().String()+"/ws", nil)
+	c.WriteMessage(frame.OpText, []byte("x"))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s.mu.Lock()
+		n := len(s.conns)
+		s.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("server never tracked the connection")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("run = %v, want a deadline error", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("shutdown hung on an unresponsive peer")
+	}
+}
+
+// selfSignedCert writes a fresh ECDSA P-256 certificate for 127.0.0.1 and
+// localhost, and its key, as PEM files, and returns their paths and a pool
+// that trusts the certificate.
+func selfSignedCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	template := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "echo test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames:              []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile = filepath.Join(dir, "cert.pem")
+	keyFile = filepath.Join(dir, "key.pem")
+	writePEM(t, certFile, "CERTIFICATE", der)
+	writePEM(t, keyFile, "PRIVATE KEY", keyDER)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
+
+func writePEM(t *testing.T, path, blockType string, der []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTLS(t *testing.T) {
+	certFile, keyFile, pool := selfSignedCert(t)
+	url, _, cancel, wait := runServer(t, mustConfig(t, "-tls-cert", certFile, "-tls-key", keyFile, "-subprotocols", "wamp"))
+	wssURL := "wss" + strings.TrimPrefix(url, "ws")
+
+	c := dial(t, wssURL+"/ws", &conn.DialOptions{
+		TLSConfig:    &tls.Config{RootCAs: pool},
+		Subprotocols: []string{"soap", "wamp"},
+	})
+	if _, ok := c.NetConn().(*tls.Conn); !ok {
+		t.Errorf("NetConn is %T, want *tls.Conn", c.NetConn())
+	}
+	if got := c.Subprotocol(); got != "wamp" {
+		t.Errorf("Subprotocol() = %q, want wamp", got)
+	}
+	const greeting = "Hello from the client!"
+	c.WriteMessage(frame.OpText, []byte(greeting))
+	if _, msg, err := c.ReadMessage(nil); err != nil || string(msg) != greeting {
+		t.Fatalf("wss echo: %q, %v", msg, err)
+	}
+
+	// The page over https, on HTTP/1.1: WebSocket over HTTP/2 (RFC 8441)
+	// is not ours, so the server must not offer h2.
+	client := &http.Client{Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: pool},
+		ForceAttemptHTTP2: true,
+	}}
+	resp, err := client.Get("https" + strings.TrimPrefix(url, "ws") + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.ProtoMajor != 1 {
+		t.Errorf("GET / over https: %s %s, want 200 over HTTP/1.1", resp.Proto, resp.Status)
+	}
+	client.CloseIdleConnections()
+
+	cancel()
+	if _, _, err := c.ReadMessage(nil); err == nil {
+		t.Error("connection survived shutdown")
+	}
+	if err := wait(); err != nil {
+		t.Errorf("run: %v", err)
+	}
+}
+
+func TestTLSBadFiles(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := mustConfig(t, "-tls-cert", filepath.Join(dir, "missing.pem"), "-tls-key", filepath.Join(dir, "missing.key"))
+	err = newServer(cfg, log.New(io.Discard, "", 0)).run(context.Background(), ln)
+	if err == nil {
+		t.Fatal("run with missing certificate files succeeded")
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	defaults := config{addr: ":8080", readLimit: conn.DefaultReadLimit}
+	with := func(change func(*config)) config {
+		cfg := defaults
+		change(&cfg)
+		return cfg
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		want    config
+		wantErr bool
+	}{
+		{"defaults", nil, defaults, false},
+		{"addr", []string{"-addr", "127.0.0.1:9000"}, with(func(c *config) { c.addr = "127.0.0.1:9000" }), false},
+		{"subprotocols in preference order", []string{"-subprotocols", "wamp,soap,mqtt"},
+			with(func(c *config) { c.subprotocols = []string{"wamp", "soap", "mqtt"} }), false},
+		{"subprotocols trimmed, empties dropped", []string{"-subprotocols", " wamp , soap,,"},
+			with(func(c *config) { c.subprotocols = []string{"wamp", "soap"} }), false},
+		{"empty subprotocols: none", []string{"-subprotocols", ""}, defaults, false},
+		{"origins", []string{"-origins", "127.0.0.1:8765,*.example.com"},
+			with(func(c *config) { c.origins = []string{"127.0.0.1:8765", "*.example.com"} }), false},
+		{"origins star", []string{"-origins", "*"}, with(func(c *config) { c.origins = []string{"*"} }), false},
+		{"read limit", []string{"-read-limit", "1024"}, with(func(c *config) { c.readLimit = 1024 }), false},
+		{"read limit not a number", []string{"-read-limit", "1k"}, config{}, true},
+		{"verbose", []string{"-v"}, with(func(c *config) { c.verbose = true }), false},
+		{"tls pair", []string{"-tls-cert", "c.pem", "-tls-key", "k.pem"},
+			with(func(c *config) { c.tlsCert, c.tlsKey = "c.pem", "k.pem" }), false},
+		{"tls cert without key", []string{"-tls-cert", "c.pem"}, config{}, true},
+		{"tls key without cert", []string{"-tls-key", "k.pem"}, config{}, true},
+		{"unknown flag", []string{"-port", "80"}, config{}, true},
+		{"positional argument", []string{"extra"}, config{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseFlags(tt.args)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("parseFlags(%q) error = %v, wantErr %v", tt.args, err, tt.wantErr)
+			}
+			if !tt.wantErr && !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("parseFlags(%q) = %+v, want %+v", tt.args, got, tt.want)
+			}
+		})
+	}
+
+	if _, err := parseFlags([]string{"-h"}); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("parseFlags(-h) = %v, want flag.ErrHelp", err)
+	}
+	var usageText bytes.Buffer
+	usage(&usageText)
+	for _, name := range []string{"-addr", "-subprotocols", "-origins", "-read-limit", "-tls-cert", "-tls-key", "-v"} {
+		if !strings.Contains(usageText.String(), name) {
+			t.Errorf("usage lacks %s", name)
+		}
+	}
+}

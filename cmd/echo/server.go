@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/rfc6455/ws/conn"
+	"github.com/rfc6455/ws/frame"
+)
+
+const (
+	// handshakeTimeout bounds how long a client may take to send its
+	// request headers, the opening handshake of RFC 6455 §4.1.
+	handshakeTimeout = 10 * time.Second
+
+	// idleTimeout closes keep-alive HTTP connections (the page) that sit
+	// idle. It does not apply to WebSocket connections: net/http forgets a
+	// connection once it is hijacked.
+	idleTimeout = 2 * time.Minute
+
+	// shutdownTimeout bounds the whole shutdown: in-flight HTTP requests
+	// and the close handshakes of live WebSocket connections.
+	shutdownTimeout = 10 * time.Second
+
+	// shutdownReason is the close reason sent with 1001 on shutdown.
+	shutdownReason = "server shutting down"
+)
+
+// server is the echo server: its options, its logger and the set of live
+// WebSocket connections, which it must close itself on shutdown because
+// http.Server.Shutdown does not touch hijacked connections.
+type server struct {
+	cfg             config
+	upgrade         conn.UpgradeOptions
+	log             *log.Logger
+	shutdownTimeout time.Duration
+
+	mu       sync.Mutex
+	conns    map[*conn.Conn]struct{} // live WebSocket connections
+	closing  bool                    // shutdown has begun; refuse new connections
+	handlers sync.WaitGroup          // one per tracked connection
+}
+
+// newServer returns a server configured by cfg that logs to logger.
+func newServer(cfg config, logger *log.Logger) *server {
+	return &server{
+		cfg: cfg,
+		upgrade: conn.UpgradeOptions{
+			Subprotocols:   cfg.subprotocols,
+			OriginPatterns: cfg.origins,
+			ReadLimit:      cfg.readLimit,
+		},
+		log:             logger,
+		shutdownTimeout: shutdownTimeout,
+		conns:           make(map[*conn.Conn]struct{}),
+	}
+}
+
+// handler returns the server's routes: WebSocket at /ws, and at / either
+// WebSocket (a request with an Upgrade header) or the page.
+func (s *server) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ws", s.serveWebSocket)
+	mux.HandleFunc("/{$}", s.serveRoot)
+	return mux
+}
+
+// serveRoot serves / : the seed's Node client dials ws://localhost:8080 with
+// no path, and a browser asks for the page there. Any request that names an
+// Upgrade goes to conn.Upgrade, which checks the rest of the handshake and
+// answers 400 or 426 if it is not a valid WebSocket request.
+func (s *server) serveRoot(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Upgrade") != "" {
+		s.serveWebSocket(w, r)
+		return
+	}
+	servePage(w, r)
+}
+
+// serveWebSocket upgrades the request and echoes messages until the
+// connection ends, then logs one line about it.
+func (s *server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
+	c, err := conn.Upgrade(w, r, &s.upgrade)
+	if err != nil {
+		// Upgrade has already answered with the HTTP error.
+		s.log.Printf("%s: %v", r.RemoteAddr, err)
+		return
+	}
+	// The connection is ours now, not net/http's: whatever ends the echo
+	// loop, release the socket.
+	defer c.CloseNow()
+	if !s.track(c) {
+		c.Close(frame.CloseGoingAway, shutdownReason)
+		return
+	}
+	defer s.untrack(c)
+
+	start := time.Now()
+	messages, err := s.echo(c)
+	s.log.Printf("%s: subprotocol=%q %s messages=%d duration=%s",
+		r.RemoteAddr, c.Subprotocol(), describeEnd(err), messages, time.Since(start).Round(time.Millisecond))
+}
+
+// echo sends every message back with its own opcode until the connection
+// ends, and returns how many messages it echoed and the read error that
+// ended it: a *conn.CloseError after a close handshake. It reuses one
+// buffer, so once the buffer has grown to the largest message the loop
+// allocates nothing.
+func (s *server) echo(c *conn.Conn) (messages int, err error) {
+	buf := make([]byte, 0, 4096)
+	for {
+		op, msg, err := c.ReadMessage(buf)
+		if err != nil {
+			return messages, err
+		}
+		buf = msg[:0]
+		if s.cfg.verbose {
+			s.log.Printf("%s: %v %d bytes", c.RemoteAddr(), op, len(msg))
+		}
+		err = c.WriteMessage(op, msg)
+		if errors.Is(err, conn.ErrCloseSent) {
+			// Shutdown has sent our close frame from another goroutine.
+			// RFC 6455 §7.1.2: keep reading, and discarding, until the
+			// peer's close frame ends the loop above.
+			continue
+		}
+		if err != nil {
+			return messages, err
+		}
+		messages++
+	}
+}
+
+// describeEnd says how a connection ended: the close code and reason the
+// peer sent (§7.1.5, §7.1.6), or the error.
+func describeEnd(err error) string {
+	var ce *conn.CloseError
+	if errors.As(err, &ce) {
+		return fmt.Sprintf("close=%d reason=%q", ce.Code, ce.Reason)
+	}
+	return fmt.Sprintf("error=%q", err)
+}
+
+// track adds c to the live set. It reports false once shutdown has begun;
+// the caller must then close c itself.
+func (s *server) track(c *conn.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.handlers.Add(1)
+	return true
+}
+
+// untrack removes c from the live set when its handler returns.
+func (s *server) untrack(c *conn.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.handlers.Done()
+}
+
+// closeAll starts the close handshake (1001, RFC 6455 §7.4.1: "an endpoint
+// is going away, such as a server going down") on every live connection and
+// waits until their handlers return or ctx is done. Connections still open
+// then are closed at once, without a handshake.
+func (s *server) closeAll(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	live := make([]*conn.Conn, 0, len(s.conns))
+	for c := range s.conns {
+		live = append(live, c)
+	}
+	s.mu.Unlock()
+
+	// Close blocks until the peer answers (or CloseTimeout), so close all
+	// connections at the same time rather than one after another.
+	for _, c := range live {
+		go c.Close(frame.CloseGoingAway, shutdownReason)
+	}
+
+	done := make(chan struct{})
+	go func() {
+		s.handlers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		for c := range s.conns {
+			c.CloseNow()
+		}
+		s.mu.Unlock()
+		return fmt.Errorf("closing WebSocket connections: %w", ctx.Err())
+	}
+}
+
+// run serves on ln until ctx is done, then shuts down: it stops accepting,
+// lets in-flight HTTP requests finish, closes every WebSocket with 1001 and
+// waits for them, all within s.shutdownTimeout. It returns nil after a clean
+// shutdown. With cfg.tlsCert and cfg.tlsKey set it serves TLS (https, wss).
+func (s *server) run(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler(),
+		ReadHeaderTimeout: handshakeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          s.log,
+		// RFC 6455 upgrades an HTTP/1.1 connection. WebSocket over HTTP/2
+		// is a different protocol (RFC 8441), so offer only HTTP/1.1, also
+		// in TLS's ALPN.
+		Protocols: new(http.Protocols),
+	}
+	srv.Protocols.SetHTTP1(true)
+
+	if s.cfg.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(s.cfg.tlsCert, s.cfg.tlsKey)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
+
+	scheme := "ws"
+	if srv.TLSConfig != nil {
+		scheme = "wss"
+	}
+	s.log.Printf("listening on %s://%s/ws", scheme, ln.Addr())
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+
+	s.log.Print("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
+	defer cancel()
+	errHTTP := srv.Shutdown(shutdownCtx) // stops Serve, which returns ErrServerClosed
+	errWS := s.closeAll(shutdownCtx)
+	<-served
+	return errors.Join(errHTTP, errWS)
+}

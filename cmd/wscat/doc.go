@@ -1,0 +1,54 @@
+/*
+Wscat connects to a WebSocket server and joins it to the terminal: each line
+read from standard input goes out as a message, and each message that comes
+back is printed. It is the seed's Node client as a command, built on package
+conn, and with -trace a way to watch RFC 6455 at work, frame by frame.
+
+Usage:
+
+	wscat [flags] ws://host[:port]/path
+	wscat [flags] wss://host[:port]/path
+
+Each line of input (without its line ending) is sent as a text message, or as
+a binary message with -binary. Received messages are printed after "< ": text
+as it is, binary as "<binary N bytes>" followed by the bytes in hex when there
+are at most 64 of them. Sent lines are not repeated unless -trace is given.
+
+At the end of input, wscat sends a close frame with -close-code and waits for
+the server's close frame (the close handshake, RFC 6455 §7.1.2). When the
+connection closes, by either side, it prints "closed: <code> <reason>".
+
+The flags are:
+
+	-subprotocols list
+		comma-separated subprotocols to offer, such as "soap,wamp" (§4.1)
+	-H "Name: value"
+		add a request header to the handshake; repeatable
+	-origin origin
+		send this Origin header, such as "http://localhost:8080"
+	-insecure
+		for wss, do not verify the server's certificate
+	-binary
+		send lines as binary messages
+	-trace
+		print the handshake response and every frame header as it crosses
+		the wire: direction, FIN, RSV1-3, opcode, MASK, payload length and
+		masking key (§5.2)
+	-timeout duration
+		time limit for the opening handshake (default 10s)
+	-close-code code
+		close code to send at the end of input (default 1000, §7.4.1);
+		1005 sends a close frame without a code
+
+Exit status: 0 after a clean close (code 1000, 1001 or 1005), 1 after any
+other close code or an error, 2 when the opening handshake fails or the
+command line is wrong.
+
+Example, against cmd/echo:
+
+	$ echo 'Hello from the client!' | wscat -subprotocols soap,wamp ws://localhost:8080/
+	wscat: connected to ws://localhost:8080/, subprotocol "wamp"
+	< Hello from the client!
+	closed: 1000
+*/
+package main
