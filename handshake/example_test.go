@@ -80,3 +80,55 @@ func ExampleAppendResponse() {
 	// Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
 	// Sec-WebSocket-Protocol: chat
 }
+
+func ExampleNegotiateDeflate() {
+	// Chrome's offer (RFC 7692 §7.1.2.2: a bare client_max_window_bits
+	// lets the server choose the client's window), after one this server
+	// must decline (§7: 16 is not a window size).
+	h := http.Header{}
+	h.Set("Sec-WebSocket-Extensions", "permessage-deflate; server_max_window_bits=16, permessage-deflate; client_max_window_bits")
+	offers, err := handshake.ParseExtensions(h)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	response, params, ok := handshake.NegotiateDeflate(offers, handshake.DeflateConfig{ClientMaxWindowBits: 12})
+	fmt.Println(ok)
+	fmt.Println(handshake.FormatExtensions([]handshake.Extension{response}))
+	fmt.Printf("%+v\n", params)
+	fmt.Println("server compresses HuffmanOnly:", params.HuffmanOnly(true))
+	fmt.Println("client compresses HuffmanOnly:", params.HuffmanOnly(false))
+	// Output:
+	// true
+	// permessage-deflate; client_max_window_bits=12
+	// {ServerNoContextTakeover:false ClientNoContextTakeover:false ServerMaxWindowBits:0 ClientMaxWindowBits:12}
+	// server compresses HuffmanOnly: false
+	// client compresses HuffmanOnly: true
+}
+
+func ExampleAcceptDeflateResponse() {
+	// The client offers what browsers offer, and asks the server not to
+	// keep context between messages (RFC 7692 §7.1.1.1).
+	cfg := handshake.DeflateConfig{ServerNoContextTakeover: true, ClientMaxWindowBits: -1}
+	fmt.Println(handshake.FormatExtensions([]handshake.Extension{handshake.DeflateOffer(cfg)}))
+
+	for _, answer := range []string{
+		"permessage-deflate; server_no_context_takeover; client_max_window_bits=10",
+		"permessage-deflate", // §7.1.1.1: does not accept the offer
+	} {
+		h := http.Header{}
+		h.Set("Sec-WebSocket-Extensions", answer)
+		exts, _ := handshake.ParseExtensions(h)
+		params, err := handshake.AcceptDeflateResponse(exts[0], cfg)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Printf("%+v\n", params)
+	}
+	// Output:
+	// permessage-deflate; server_no_context_takeover; client_max_window_bits
+	// {ServerNoContextTakeover:true ClientNoContextTakeover:false ServerMaxWindowBits:0 ClientMaxWindowBits:10}
+	// handshake: bad Sec-WebSocket-Extensions: permessage-deflate: offer had server_no_context_takeover, response does not
+}

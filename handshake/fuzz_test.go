@@ -318,3 +318,146 @@ func FuzzAppendResponse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNegotiateDeflate feeds an arbitrary Sec-WebSocket-Extensions value
+// ('\n' separates header lines) and server configuration through
+// ParseExtensions and NegotiateDeflate. NegotiateDeflate must accept
+// exactly when some permessage-deflate offer is valid (RFC 7692 §7: the
+// invalid ones are declined), and its answer must be well-formed, state
+// the parameters it returns, and be accepted by AcceptDeflateResponse for
+// the client that made the accepted offer, which must then agree on the
+// parameters.
+func FuzzNegotiateDeflate(f *testing.F) {
+	for _, s := range []string{
+		"permessage-deflate; client_max_window_bits",
+		"permessage-deflate",
+		"permessage-deflate; server_max_window_bits=12; client_max_window_bits=12",
+		"permessage-deflate; server_max_window_bits=16, permessage-deflate; client_max_window_bits",
+		"permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=8",
+		`permessage-deflate; server_max_window_bits="10"`,
+		"permessage-deflate; server_max_window_bits=08",
+		"permessage-deflate; client_no_context_takeover=1, x-webkit-deflate-frame\npermessage-deflate; foo",
+		"permessage-deflate; client_max_window_bits; client_max_window_bits",
+		"",
+	} {
+		f.Add(s, false, false, int8(0), int8(0))
+		f.Add(s, true, true, int8(9), int8(12))
+	}
+	f.Add("permessage-deflate; client_max_window_bits", false, true, int8(-1), int8(16))
+	f.Fuzz(func(t *testing.T, header string, serverNoCtx, clientNoCtx bool, serverBits, clientBits int8) {
+		exts, err := ParseExtensions(http.Header{"Sec-Websocket-Extensions": strings.Split(header, "\n")})
+		if err != nil {
+			return
+		}
+		cfg := DeflateConfig{serverNoCtx, clientNoCtx, int(serverBits), int(clientBits)}
+		resp, params, ok := NegotiateDeflate(exts, cfg)
+
+		// The offer NegotiateDeflate should take: the first valid one.
+		var offered DeflateParams
+		found := false
+		for _, e := range exts {
+			if e.Name != PermessageDeflate {
+				continue
+			}
+			p, err := ParseDeflateParams(e, true)
+			if err != nil {
+				if !errors.Is(err, ErrBadExtensions) {
+					t.Fatalf("ParseDeflateParams error %v does not wrap ErrBadExtensions", err)
+				}
+				continue
+			}
+			offered, found = p, true
+			break
+		}
+		if ok != found {
+			t.Fatalf("NegotiateDeflate(%q) ok = %v, but a valid offer found = %v", header, ok, found)
+		}
+		if !ok {
+			return
+		}
+
+		// The client that made that offer; DeflateOffer must reproduce it.
+		client := DeflateConfig{offered.ServerNoContextTakeover, offered.ClientNoContextTakeover,
+			offered.ServerMaxWindowBits, offered.ClientMaxWindowBits}
+		if again, err := ParseDeflateParams(DeflateOffer(client), true); err != nil || again != offered {
+			t.Fatalf("DeflateOffer(%+v) parses to %+v, %v; want %+v", client, again, err, offered)
+		}
+
+		// The response survives the wire and states what is in force.
+		wire := FormatExtensions([]Extension{resp})
+		back, err := ParseExtensions(http.Header{"Sec-Websocket-Extensions": {wire}})
+		if err != nil || len(back) != 1 || !reflect.DeepEqual(back[0], resp) {
+			t.Fatalf("response %#v formats to %q, which parses to %#v, %v", resp, wire, back, err)
+		}
+		if got, err := ParseDeflateParams(back[0], false); err != nil || got != params {
+			t.Fatalf("response %q parses to %+v, %v; NegotiateDeflate returned %+v", wire, got, err, params)
+		}
+		clientParams, err := AcceptDeflateResponse(back[0], client)
+		if err != nil {
+			t.Fatalf("offer %+v, response %q refused by the client: %v", offered, wire, err)
+		}
+		if clientParams != params {
+			t.Fatalf("offer %+v, response %q: client has %+v, server %+v", offered, wire, clientParams, params)
+		}
+		checkAgreement(t, client, cfg)
+	})
+}
+
+// FuzzAcceptDeflateResponse checks AcceptDeflateResponse on arbitrary
+// responses and client configurations against the rules of RFC 7692
+// §7.1 stated plainly: it may only refuse what ParseDeflateParams refuses
+// or what does not answer the offer (§7.1.1.1, §7.1.2.1, §7.1.2.2), and
+// what it accepts must keep within the offer.
+func FuzzAcceptDeflateResponse(f *testing.F) {
+	for _, s := range []string{
+		"permessage-deflate",
+		"permessage-deflate; client_max_window_bits=10",
+		"permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=8",
+		"permessage-deflate; client_max_window_bits",
+		"permessage-deflate; server_max_window_bits=16",
+		"permessage-deflate; server_max_window_bits=10; server_max_window_bits=10",
+		"x-webkit-deflate-frame",
+	} {
+		f.Add(s, false, false, int8(0), int8(-1))
+		f.Add(s, true, true, int8(12), int8(12))
+	}
+	f.Fuzz(func(t *testing.T, header string, serverNoCtx, clientNoCtx bool, serverBits, clientBits int8) {
+		exts, err := ParseExtensions(http.Header{"Sec-Websocket-Extensions": {header}})
+		if err != nil || len(exts) == 0 {
+			return
+		}
+		cfg := DeflateConfig{serverNoCtx, clientNoCtx, int(serverBits), int(clientBits)}
+		offered, err := ParseDeflateParams(DeflateOffer(cfg), true)
+		if err != nil {
+			t.Fatalf("DeflateOffer(%+v) is invalid: %v", cfg, err)
+		}
+		params, err := AcceptDeflateResponse(exts[0], cfg)
+		got, parseErr := ParseDeflateParams(exts[0], false)
+		if parseErr != nil {
+			if err == nil {
+				t.Fatalf("AcceptDeflateResponse accepted %q, which ParseDeflateParams refuses: %v", header, parseErr)
+			}
+			return
+		}
+		refuse := offered.ServerNoContextTakeover && !got.ServerNoContextTakeover ||
+			offered.ServerMaxWindowBits > 0 && (got.ServerMaxWindowBits == 0 || got.ServerMaxWindowBits > offered.ServerMaxWindowBits) ||
+			got.ClientMaxWindowBits > 0 && (offered.ClientMaxWindowBits == 0 || offered.ClientMaxWindowBits > 0 && got.ClientMaxWindowBits > offered.ClientMaxWindowBits)
+		if refuse != (err != nil) {
+			t.Fatalf("AcceptDeflateResponse(%q, %+v) error %v; want refusal = %v", header, cfg, err, refuse)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrBadExtensions) {
+				t.Fatalf("error %v does not wrap ErrBadExtensions", err)
+			}
+			return
+		}
+		if params.ServerNoContextTakeover != got.ServerNoContextTakeover || params.ServerMaxWindowBits != got.ServerMaxWindowBits ||
+			params.ClientNoContextTakeover != (got.ClientNoContextTakeover || offered.ClientNoContextTakeover) {
+			t.Fatalf("response %+v, offer %+v: params %+v", got, offered, params)
+		}
+		if !windowOK(params.ClientMaxWindowBits) || offered.ClientMaxWindowBits == 0 && params.ClientMaxWindowBits != 0 ||
+			offered.ClientMaxWindowBits > 0 && (params.ClientMaxWindowBits == 0 || params.ClientMaxWindowBits > offered.ClientMaxWindowBits) {
+			t.Fatalf("§7.1.2.2: offer %+v, response %+v: client window %d", offered, got, params.ClientMaxWindowBits)
+		}
+	})
+}
