@@ -57,6 +57,10 @@ type DialOptions struct {
 
 	// CloseTimeout bounds each wait of the close handshake; 0 means DefaultCloseTimeout.
 	CloseTimeout time.Duration
+
+	// Compression, if set, offers permessage-deflate (RFC 7692) with these parameters; the
+	// server may accept it or not (Conn.Compressed tells).
+	Compression *CompressionOptions
 }
 
 // ErrBadURL is the error of Dial for a URL that is not a WebSocket URL (§3).
@@ -140,7 +144,16 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 		}
 		extra.Set("Origin", opts.Origin)
 	}
-	request := handshake.AppendRequest(nil, u.RequestURI(), u.Host, key, opts.Subprotocols, "", extra)
+	var offer string
+	var allowedExtensions []string
+	if opts.Compression != nil {
+		if err := opts.Compression.check(); err != nil {
+			return nil, nil, err
+		}
+		offer = handshake.DeflateOffer(opts.Compression.config()).String()
+		allowedExtensions = []string{handshake.PermessageDeflate}
+	}
+	request := handshake.AppendRequest(nil, u.RequestURI(), u.Host, key, opts.Subprotocols, offer, extra)
 	if _, err := nc.Write(request); err != nil {
 		return nil, nil, err
 	}
@@ -156,7 +169,7 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the handshake response: %w", err)
 	}
-	if err := handshake.CheckResponse(resp, key, opts.Subprotocols, nil); err != nil {
+	if err := handshake.CheckResponse(resp, key, opts.Subprotocols, allowedExtensions); err != nil {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		resp.Body.Close()
 		resp.Body = io.NopCloser(bytes.NewReader(body))
@@ -164,6 +177,18 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 	}
 	c := newConn(nc, br, false, opts.ReadLimit, opts.WriteBufferSize, opts.CloseTimeout)
 	c.subprotocol = resp.Header.Get("Sec-WebSocket-Protocol")
+	if opts.Compression != nil {
+		// CheckResponse let through only the extension offered; RFC 7692 §7.1 says which of
+		// its parameters the server may answer with.
+		answers, _ := handshake.ParseExtensions(resp.Header)
+		for _, answer := range answers {
+			params, err := handshake.AcceptDeflateResponse(answer, opts.Compression.config())
+			if err != nil {
+				return nil, resp, err
+			}
+			c.deflate = newDeflate(c, params, opts.Compression)
+		}
+	}
 	return c, resp, nil
 }
 

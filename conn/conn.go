@@ -74,24 +74,25 @@ type Conn struct {
 	// Read side. readMu is held by whoever reads from br; the fields below it belong to that
 	// holder. Close takes it with TryLock to wait for the peer's close frame itself when no
 	// other goroutine is reading.
-	readMu      sync.Mutex
-	br          *bufio.Reader
-	readLimit   int64
-	readErr     error        // sticky: once set, every read returns it
-	inMessage   bool         // a data message has started and its final frame is not read yet
-	messageOp   frame.Opcode // OpText or OpBinary of the message being read
-	messageSize int64        // payload bytes of the current message announced so far
-	messageSeq  uint64       // counts messages, so a stale NextReader reader can tell
-	frameLeft   int64        // payload bytes of the current data frame not yet read
-	frameFin    bool
-	frameMasked bool
-	frameKey    [4]byte
-	keyPos      int
-	text        frame.UTF8
-	control     [512]byte // control frame payloads, and scratch for discarding data
-	pingHandler func([]byte)
-	pongHandler func([]byte)
-	trace       func(sent bool, h frame.Header)
+	readMu            sync.Mutex
+	br                *bufio.Reader
+	readLimit         int64
+	readErr           error        // sticky: once set, every read returns it
+	inMessage         bool         // a data message has started and its final frame is not read yet
+	messageOp         frame.Opcode // OpText or OpBinary of the message being read
+	messageSize       int64        // payload bytes of the current message announced so far
+	messageSeq        uint64       // counts messages, so a stale NextReader reader can tell
+	messageCompressed bool         // the message being read has RSV1 set (RFC 7692 §6.1)
+	frameLeft         int64        // payload bytes of the current data frame not yet read
+	frameFin          bool
+	frameMasked       bool
+	frameKey          [4]byte
+	keyPos            int
+	text              frame.UTF8
+	control           [512]byte // control frame payloads, and scratch for discarding data
+	pingHandler       func([]byte)
+	pongHandler       func([]byte)
+	trace             func(sent bool, h frame.Header)
 
 	// Write side. writeSem (capacity 1) is held while one frame goes onto the wire, so frames
 	// never interleave; messageMu is held for a whole data message, so two messages do not
@@ -106,6 +107,8 @@ type Conn struct {
 	keysUsed  int
 	closeSent bool  // guarded by writeSem
 	writeErr  error // sticky, guarded by writeSem
+
+	deflate *deflate // permessage-deflate state; nil when it was not negotiated
 
 	closeOnce sync.Once
 	closed    chan struct{} // closed when the transport is closed

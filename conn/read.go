@@ -17,9 +17,10 @@ var errStaleReader = errors.New("conn: read from a message reader after the next
 const growStep = 64 << 10
 
 // ReadMessage reads the next data message, whatever its fragmentation, and appends its payload
-// to buf[:0]. It returns the message's opcode (frame.OpText or frame.OpBinary) and the payload.
-// Passing the previous result back as buf makes reading allocation-free once it has grown to the
-// size of the messages. Control frames that arrive meanwhile are handled as the RFC requires.
+// to buf[:0]. It returns the message's opcode (frame.OpText or frame.OpBinary) and the payload
+// (inflated, when the message was compressed). Passing the previous result back as buf makes
+// reading allocation-free once it has grown to the size of the messages. Control frames that
+// arrive meanwhile are handled as the RFC requires.
 //
 // Errors: a *CloseError when the connection closed (the peer's close code, or 1006); a
 // *frame.ProtocolError (ErrReadLimit among them) when the peer broke the protocol, after the Conn
@@ -32,20 +33,38 @@ func (c *Conn) ReadMessage(buf []byte) (frame.Opcode, []byte, error) {
 		return 0, buf, err
 	}
 	for {
-		for c.frameLeft > 0 {
-			if len(buf) == cap(buf) {
-				buf = slices.Grow(buf, int(min(c.frameLeft, max(int64(len(buf)), growStep))))
+		if len(buf) == cap(buf) {
+			if !c.messageCompressed && c.frameLeft == 0 {
+				// The frame is done: end the message, or go on to the next fragment, before
+				// deciding whether the buffer must grow.
+				var err error
+				if c.frameFin {
+					err = c.endMessage()
+				} else {
+					err = c.nextDataFrame()
+				}
+				if err != nil {
+					return 0, buf, err
+				}
+				if !c.inMessage {
+					return c.messageOp, buf, nil
+				}
+				continue
 			}
-			n, err := c.readPayload(buf[len(buf):cap(buf)])
-			buf = buf[:len(buf)+n]
-			if err != nil {
-				return 0, buf, err
+			// Grow by what the current frame still holds, but never far ahead of the bytes
+			// that actually arrived. A compressed message's size is unknown until inflated.
+			want := max(int64(len(buf)), growStep)
+			if !c.messageCompressed {
+				want = min(c.frameLeft, want)
 			}
+			buf = slices.Grow(buf, int(want))
 		}
-		if c.frameFin {
-			return c.messageOp, buf, c.endMessage()
+		n, err := c.readBody(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return c.messageOp, buf, nil
 		}
-		if err := c.nextDataFrame(); err != nil {
+		if err != nil {
 			return 0, buf, err
 		}
 	}
@@ -82,6 +101,19 @@ func (r *messageReader) Read(p []byte) (int, error) {
 	if !c.inMessage {
 		return 0, io.EOF
 	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	return c.readBody(p)
+}
+
+// readBody reads the current message's payload into p, across its frames and, for a compressed
+// message, through the decompressor. It returns io.EOF once the message is complete (possibly
+// with n > 0). The caller holds readMu and passes a non-empty p.
+func (c *Conn) readBody(p []byte) (int, error) {
+	if c.messageCompressed {
+		return c.readInflated(p)
+	}
 	for c.frameLeft == 0 {
 		if c.frameFin {
 			if err := c.endMessage(); err != nil {
@@ -92,9 +124,6 @@ func (r *messageReader) Read(p []byte) (int, error) {
 		if err := c.nextDataFrame(); err != nil {
 			return 0, err
 		}
-	}
-	if len(p) == 0 {
-		return 0, nil
 	}
 	return c.readPayload(p)
 }
@@ -117,15 +146,7 @@ func (c *Conn) beginMessage() error {
 // discardMessage reads the rest of the current message, still checking it, and drops it.
 func (c *Conn) discardMessage() error {
 	for c.inMessage {
-		for c.frameLeft > 0 {
-			if _, err := c.readPayload(c.control[:]); err != nil {
-				return err
-			}
-		}
-		if c.frameFin {
-			return c.endMessage()
-		}
-		if err := c.nextDataFrame(); err != nil {
+		if _, err := c.readBody(c.control[:]); err != nil && err != io.EOF {
 			return err
 		}
 	}
@@ -167,9 +188,17 @@ func (c *Conn) readHeader() (frame.Header, error) {
 	if c.server {
 		role = frame.RoleServer
 	}
-	// No extension is negotiated yet, so no RSV bit is allowed (§5.2).
-	if err := h.Check(role, 0); err != nil {
+	// RFC 6455 §5.2: an RSV bit is allowed only if an extension gives it a meaning; RFC 7692 §6
+	// gives RSV1 to permessage-deflate, on the first frame of a message only (§6.1).
+	var rsvAllowed uint8
+	if c.deflate != nil {
+		rsvAllowed = frame.Rsv1
+	}
+	if err := h.Check(role, rsvAllowed); err != nil {
 		return h, c.fail(err)
+	}
+	if h.Rsv&frame.Rsv1 != 0 && (h.Op.IsControl() || h.Op == frame.OpContinuation) {
+		return h, c.fail(errRsv1Misplaced)
 	}
 	return h, nil
 }
@@ -198,6 +227,8 @@ func (c *Conn) nextDataFrame() error {
 			c.messageOp = h.Op
 			c.messageSize = 0
 			c.text.Reset()
+			// RFC 7692 §6.1: RSV1 on a message's first frame marks it compressed.
+			c.messageCompressed = h.Rsv&frame.Rsv1 != 0
 		}
 		// RFC 6455 §10.4: check the length a frame claims against the limit before reading
 		// (or allocating for) a byte of it, counting the whole message across its fragments.
@@ -210,6 +241,9 @@ func (c *Conn) nextDataFrame() error {
 		c.frameMasked = h.Masked
 		c.frameKey = h.Key
 		c.keyPos = 0
+		if c.messageCompressed && h.Op != frame.OpContinuation {
+			c.deflate.startReading()
+		}
 		return nil
 	}
 }
@@ -226,9 +260,9 @@ func (c *Conn) readPayload(p []byte) (int, error) {
 		if c.frameMasked {
 			c.keyPos = mask.Apply(c.frameKey, c.keyPos, p[:n])
 		}
-		if c.messageOp == frame.OpText {
+		if c.messageOp == frame.OpText && !c.messageCompressed {
 			// RFC 6455 §8.1: fail as soon as the text can no longer be valid UTF-8,
-			// not only at the end of the message.
+			// not only at the end of the message. (Compressed text is checked once inflated.)
 			if verr := c.text.Write(p[:n]); verr != nil {
 				return n, c.fail(verr)
 			}

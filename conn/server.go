@@ -40,6 +40,9 @@ type UpgradeOptions struct {
 	// CloseTimeout bounds each wait of the close handshake, and the write of the 101 response;
 	// 0 means DefaultCloseTimeout.
 	CloseTimeout time.Duration
+
+	// Compression, if set, accepts a client's permessage-deflate offer (RFC 7692).
+	Compression *CompressionOptions
 }
 
 // Upgrade answers an opening handshake request (§4.2) from a net/http handler and returns the
@@ -67,6 +70,25 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts *UpgradeOptions) (*Con
 	protocol := handshake.SelectSubprotocol(handshake.Subprotocols(r.Header), opts.Subprotocols)
 	key := r.Header.Get("Sec-WebSocket-Key")
 
+	// RFC 7692 §5.1: accept the first permessage-deflate offer we can honour, or none. A
+	// malformed Sec-WebSocket-Extensions header only means that nothing is accepted.
+	var extensions string
+	var deflateParams handshake.DeflateParams
+	negotiated := false
+	if opts.Compression != nil {
+		if err := opts.Compression.check(); err != nil {
+			http.Error(w, "websocket: server misconfigured", http.StatusInternalServerError)
+			return nil, err
+		}
+		if offers, err := handshake.ParseExtensions(r.Header); err == nil {
+			var response handshake.Extension
+			response, deflateParams, negotiated = handshake.NegotiateDeflate(offers, opts.Compression.config())
+			if negotiated {
+				extensions = response.String()
+			}
+		}
+	}
+
 	nc, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		http.Error(w, "websocket: the server cannot take over this connection", http.StatusInternalServerError)
@@ -77,9 +99,12 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts *UpgradeOptions) (*Con
 
 	c := newConn(nc, serverReader(nc, brw.Reader, opts.ReadBufferSize), true, opts.ReadLimit, opts.WriteBufferSize, opts.CloseTimeout)
 	c.subprotocol = protocol
+	if negotiated {
+		c.deflate = newDeflate(c, deflateParams, opts.Compression)
+	}
 
 	// The response is built in the Conn's write buffer, which is not in use yet.
-	response := handshake.AppendResponse(c.wbuf[:0], key, protocol, "", opts.Header)
+	response := handshake.AppendResponse(c.wbuf[:0], key, protocol, extensions, opts.Header)
 	nc.SetWriteDeadline(time.Now().Add(c.closeTimeout))
 	if _, err := nc.Write(response); err != nil {
 		nc.Close()

@@ -1,6 +1,8 @@
 package conn
 
 import (
+	"bytes"
+	"compress/flate"
 	"crypto/rand"
 	"errors"
 	"io"
@@ -28,6 +30,13 @@ func (c *Conn) WriteMessage(op frame.Opcode, p []byte) error {
 	}
 	c.messageMu.Lock()
 	defer c.messageMu.Unlock()
+	h := frame.Header{Fin: true, Op: op, Length: int64(len(p))}
+	if d := c.deflate; d != nil && d.writeEnabled && len(p) >= d.threshold {
+		// RFC 7692 §6: a compressed message has RSV1 set on its first frame. Compressing
+		// happens before taking the wire, so control frames are not held up by it.
+		p = d.compress(p)
+		h.Rsv, h.Length = frame.Rsv1, int64(len(p))
+	}
 	c.lockWrite()
 	defer c.unlockWrite()
 	if c.closeSent {
@@ -36,7 +45,6 @@ func (c *Conn) WriteMessage(op frame.Opcode, p []byte) error {
 	if c.writeErr != nil {
 		return c.writeErr
 	}
-	h := frame.Header{Fin: true, Op: op, Length: int64(len(p))}
 	if c.server {
 		return c.writeServerFrame(h, p)
 	}
@@ -125,24 +133,32 @@ func (c *Conn) Pong(p []byte) error { return c.writeControl(frame.OpPong, p) }
 
 // NextWriter starts a message of type op (frame.OpText or frame.OpBinary) whose payload is
 // written in pieces; Close on the returned writer sends its final frame. The message goes out
-// as fragments (§5.4) of up to the write buffer's size, so it may be of any length. No other
-// message can be written until it is closed; control frames still can.
+// as fragments (§5.4) of up to the write buffer's size, so it may be of any length; when
+// permessage-deflate is on, the message is compressed as it is written. No other message can be
+// written until it is closed; control frames still can.
 func (c *Conn) NextWriter(op frame.Opcode) (io.WriteCloser, error) {
 	if op != frame.OpText && op != frame.OpBinary {
 		return nil, errNotDataOpcode
 	}
 	c.messageMu.Lock()
-	return &messageWriter{c: c, op: op}, nil
+	w := &messageWriter{c: c, op: op}
+	if d := c.deflate; d != nil && d.writeEnabled {
+		w.rsv = frame.Rsv1 // RFC 7692 §6.1: on the first frame only
+		w.compressor = d.getWriter(compressedSink{w})
+	}
+	return w, nil
 }
 
 // messageWriter writes one message as a sequence of fragments. Payload waits in c.wbuf after
 // frame.MaxHeaderSize bytes of room, where each fragment's header is put right before it.
 type messageWriter struct {
-	c      *Conn
-	op     frame.Opcode // the first fragment's opcode, then OpContinuation (§5.4)
-	n      int          // payload bytes waiting in the buffer
-	err    error
-	closed bool
+	c          *Conn
+	op         frame.Opcode // the first fragment's opcode, then OpContinuation (§5.4)
+	rsv        uint8        // RSV bits of the first fragment
+	compressor *flate.Writer
+	n          int // payload bytes waiting in the buffer
+	err        error
+	closed     bool
 }
 
 func (w *messageWriter) Write(p []byte) (int, error) {
@@ -152,16 +168,33 @@ func (w *messageWriter) Write(p []byte) (int, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
+	if w.compressor != nil {
+		n, err := w.compressor.Write(p)
+		if err != nil && w.err == nil {
+			w.err = err
+		}
+		return n, err
+	}
+	return w.buffer(p, 0)
+}
+
+// buffer adds p to the message's buffer, sending full buffers as fragments. It keeps the last
+// keep bytes back from each fragment sent, for the compressed case, where the end of the stream
+// must be trimmed once it is known (RFC 7692 §7.2.1).
+func (w *messageWriter) buffer(p []byte, keep int) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
 	c := w.c
 	room := len(c.wbuf) - frame.MaxHeaderSize
 	written := 0
 	for len(p) > 0 {
 		if w.n == room {
-			if w.err = w.flush(false); w.err != nil {
+			if w.err = w.flush(false, keep); w.err != nil {
 				return written, w.err
 			}
 		}
-		if w.n == 0 && len(p) > room && c.server {
+		if w.n == 0 && len(p) > room && c.server && keep == 0 {
 			// A server sends a large piece as a fragment of its own, without copying it.
 			if w.err = w.writeDirect(p); w.err != nil {
 				return written, w.err
@@ -182,15 +215,31 @@ func (w *messageWriter) Close() error {
 		return errWriterClosed
 	}
 	w.closed = true
-	defer w.c.messageMu.Unlock()
+	c := w.c
+	defer c.messageMu.Unlock()
+	if w.compressor != nil {
+		// The sync flush ends the output with 00 00 ff ff, which RFC 7692 §7.2.1 says to
+		// remove: those 4 bytes are the ones buffer held back.
+		if err := w.compressor.Flush(); err != nil && w.err == nil {
+			w.err = err
+		}
+		c.deflate.putWriter(w.compressor)
+		w.compressor = nil
+		if w.err == nil && (w.n < 4 || !bytes.HasSuffix(c.wbuf[frame.MaxHeaderSize:frame.MaxHeaderSize+w.n], deflateTail[:4])) {
+			w.err = errNoSyncTail
+		}
+		if w.err == nil {
+			w.n -= 4
+		}
+	}
 	if w.err != nil {
 		return w.err
 	}
-	return w.flush(true)
+	return w.flush(true, 0)
 }
 
-// flush sends the buffered payload as one fragment.
-func (w *messageWriter) flush(fin bool) error {
+// flush sends the buffered payload but its last keep bytes as one fragment.
+func (w *messageWriter) flush(fin bool, keep int) error {
 	c := w.c
 	c.lockWrite()
 	defer c.unlockWrite()
@@ -200,7 +249,8 @@ func (w *messageWriter) flush(fin bool) error {
 	if c.writeErr != nil {
 		return c.writeErr
 	}
-	h := frame.Header{Fin: fin, Op: w.op, Length: int64(w.n)}
+	n := w.n - keep
+	h := frame.Header{Fin: fin, Rsv: w.rsv, Op: w.op, Length: int64(n)}
 	if !c.server {
 		h.Masked = true
 		h.Key = c.nextKey()
@@ -208,13 +258,16 @@ func (w *messageWriter) flush(fin bool) error {
 	c.traceSent(h)
 	start := frame.MaxHeaderSize - h.Size()
 	frame.AppendHeader(c.wbuf[start:start], h)
-	payload := c.wbuf[frame.MaxHeaderSize : frame.MaxHeaderSize+w.n]
+	payload := c.wbuf[frame.MaxHeaderSize : frame.MaxHeaderSize+n]
+	var kept [4]byte
+	copy(kept[:keep], c.wbuf[frame.MaxHeaderSize+n:])
 	if h.Masked {
 		mask.Apply(h.Key, 0, payload)
 	}
-	w.op = frame.OpContinuation
-	w.n = 0
-	return c.wrote(c.nc.Write(c.wbuf[start : frame.MaxHeaderSize+len(payload)]))
+	w.op, w.rsv = frame.OpContinuation, 0
+	err := c.wrote(c.nc.Write(c.wbuf[start : frame.MaxHeaderSize+n]))
+	w.n = copy(c.wbuf[frame.MaxHeaderSize:], kept[:keep])
+	return err
 }
 
 // writeDirect sends p as a non-final fragment straight from the caller's slice (server only).
@@ -228,8 +281,8 @@ func (w *messageWriter) writeDirect(p []byte) error {
 	if c.writeErr != nil {
 		return c.writeErr
 	}
-	h := frame.Header{Op: w.op, Length: int64(len(p))}
-	w.op = frame.OpContinuation
+	h := frame.Header{Rsv: w.rsv, Op: w.op, Length: int64(len(p))}
+	w.op, w.rsv = frame.OpContinuation, 0
 	return c.writeServerFrame(h, p)
 }
 
