@@ -36,6 +36,10 @@ The flags are:
 	-tls-cert file, -tls-key file
 		serve https and wss with this certificate and key (PEM); give both or
 		neither.
+	-compress
+		accept permessage-deflate (RFC 7692) when the client offers it, as
+		browsers, Node's ws and Python's websockets do; without it the offer
+		is declined and messages travel uncompressed
 	-v
 		log every message (its opcode and length), not only one line per
 		connection.

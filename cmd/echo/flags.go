@@ -19,6 +19,7 @@ type config struct {
 	tlsCert      string
 	tlsKey       string
 	verbose      bool
+	compress     bool // accept permessage-deflate offers (RFC 7692)
 }
 
 // newFlagSet defines the command's flags on a new FlagSet that stores into
@@ -40,6 +41,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "certificate `file` (PEM) for https/wss; needs -tls-key")
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "private key `file` (PEM) for https/wss; needs -tls-cert")
 	fs.BoolVar(&cfg.verbose, "v", false, "log every message")
+	fs.BoolVar(&cfg.compress, "compress", false, "accept permessage-deflate (RFC 7692) when the client offers it")
 	return fs
 }
 

@@ -56,11 +56,21 @@ func newServer(cfg config, logger *log.Logger) *server {
 			Subprotocols:   cfg.subprotocols,
 			OriginPatterns: cfg.origins,
 			ReadLimit:      cfg.readLimit,
+			Compression:    compression(cfg.compress),
 		},
 		log:             logger,
 		shutdownTimeout: shutdownTimeout,
 		conns:           make(map[*conn.Conn]struct{}),
 	}
+}
+
+// compression returns the permessage-deflate options for -compress: the defaults (context
+// takeover both ways, flate.BestSpeed), or nil to decline every offer.
+func compression(on bool) *conn.CompressionOptions {
+	if !on {
+		return nil
+	}
+	return &conn.CompressionOptions{}
 }
 
 // handler returns the server's routes: WebSocket at /ws, and at / either

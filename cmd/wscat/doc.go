@@ -30,6 +30,9 @@ The flags are:
 		for wss, do not verify the server's certificate
 	-binary
 		send lines as binary messages
+	-compress
+		offer permessage-deflate (RFC 7692); with -trace, compressed frames
+		show RSV1=1
 	-trace
 		print the handshake response and every frame header as it crosses
 		the wire: direction, FIN, RSV1-3, opcode, MASK, payload length and

@@ -22,6 +22,7 @@ type options struct {
 	insecure     bool
 	binary       bool
 	trace        bool
+	compress     bool
 	timeout      time.Duration
 	closeCode    frame.CloseCode
 }
@@ -55,6 +56,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&opts.insecure, "insecure", false, "skip TLS certificate verification for wss")
 	fs.BoolVar(&opts.binary, "binary", false, "send lines as binary messages")
 	fs.BoolVar(&opts.trace, "trace", false, "print the handshake response and every frame header")
+	fs.BoolVar(&opts.compress, "compress", false, "offer permessage-deflate (RFC 7692)")
 	fs.DurationVar(&opts.timeout, "timeout", 10*time.Second, "time limit for the opening handshake")
 	fs.Func("close-code", "close `code` to send at end of input; 1005 sends a close frame without a code (default 1000)", func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 16)

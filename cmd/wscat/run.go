@@ -101,6 +101,9 @@ func dialOptions(opts options) *conn.DialOptions {
 	if opts.insecure {
 		d.TLSConfig = &tls.Config{InsecureSkipVerify: true}
 	}
+	if opts.compress {
+		d.Compression = &conn.CompressionOptions{}
+	}
 	return d
 }
 
