@@ -150,7 +150,7 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 		if err := opts.Compression.check(); err != nil {
 			return nil, nil, err
 		}
-		offer = handshake.DeflateOffer(opts.Compression.config()).String()
+		offer = handshake.DeflateOffer(opts.Compression.config(false)).String()
 		allowedExtensions = []string{handshake.PermessageDeflate}
 	}
 	request := handshake.AppendRequest(nil, u.RequestURI(), u.Host, key, opts.Subprotocols, offer, extra)
@@ -182,7 +182,7 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 		// its parameters the server may answer with.
 		answers, _ := handshake.ParseExtensions(resp.Header)
 		for _, answer := range answers {
-			params, err := handshake.AcceptDeflateResponse(answer, opts.Compression.config())
+			params, err := handshake.AcceptDeflateResponse(answer, opts.Compression.config(false))
 			if err != nil {
 				return nil, resp, err
 			}

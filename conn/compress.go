@@ -24,12 +24,17 @@ type CompressionOptions struct {
 	// compressing them costs time. Messages written with NextWriter are always compressed.
 	Threshold int
 
-	// ServerNoContextTakeover and ClientNoContextTakeover ask that the server's, or the client's,
-	// compressor start afresh with every message (RFC 7692 §7.1.1). Without context takeover a
-	// connection holds no compression state between messages (its compressor comes from a pool),
-	// at the price of a worse ratio on small, similar messages.
-	ServerNoContextTakeover bool
-	ClientNoContextTakeover bool
+	// ContextTakeover lets this side's compressor keep its LZ77 window from one message to the
+	// next (RFC 7692 §7.1.1), which compresses small, similar messages far better, but holds a
+	// compressor for the connection's life: about 1.2 MiB with compress/flate, whatever the
+	// level. Off by default: this side then declares its own no_context_takeover (a server in
+	// its response, a client in its offer) and takes a compressor from a pool for each message,
+	// so a connection holds none between messages.
+	ContextTakeover bool
+
+	// PeerNoContextTakeover asks the peer to compress each message on its own as well, so that
+	// this side need not keep the peer's 32 KiB window and a decompressor between messages.
+	PeerNoContextTakeover bool
 
 	// ServerMaxWindowBits and ClientMaxWindowBits (8–15; 0 means unset) limit the LZ77 window of
 	// the server's, or the client's, compressor (RFC 7692 §7.1.2). A client puts them in its offer;
@@ -47,13 +52,18 @@ func (o *CompressionOptions) check() error {
 	return nil
 }
 
-func (o *CompressionOptions) config() handshake.DeflateConfig {
-	return handshake.DeflateConfig{
-		ServerNoContextTakeover: o.ServerNoContextTakeover,
-		ClientNoContextTakeover: o.ClientNoContextTakeover,
-		ServerMaxWindowBits:     o.ServerMaxWindowBits,
-		ClientMaxWindowBits:     o.ClientMaxWindowBits,
+// config turns the options of a server (or a client) into what package handshake negotiates.
+func (o *CompressionOptions) config(server bool) handshake.DeflateConfig {
+	cfg := handshake.DeflateConfig{
+		ServerMaxWindowBits: o.ServerMaxWindowBits,
+		ClientMaxWindowBits: o.ClientMaxWindowBits,
 	}
+	if server {
+		cfg.ServerNoContextTakeover, cfg.ClientNoContextTakeover = !o.ContextTakeover, o.PeerNoContextTakeover
+	} else {
+		cfg.ClientNoContextTakeover, cfg.ServerNoContextTakeover = !o.ContextTakeover, o.PeerNoContextTakeover
+	}
+	return cfg
 }
 
 const defaultCompressionThreshold = 128

@@ -64,13 +64,15 @@ func TestCompressionEcho(t *testing.T) {
 		name           string
 		server, client CompressionOptions
 	}{
-		{"takeover both ways (§7.1.1)", CompressionOptions{}, CompressionOptions{}},
-		{"server_no_context_takeover (§7.1.1.1)", CompressionOptions{ServerNoContextTakeover: true}, CompressionOptions{}},
-		{"client_no_context_takeover (§7.1.1.2)", CompressionOptions{}, CompressionOptions{ClientNoContextTakeover: true}},
-		{"no takeover either way", CompressionOptions{ServerNoContextTakeover: true, ClientNoContextTakeover: true}, CompressionOptions{}},
-		{"server_max_window_bits=10 (§7.1.2.1)", CompressionOptions{}, CompressionOptions{ServerMaxWindowBits: 10}},
-		{"client_max_window_bits=9 (§7.1.2.2)", CompressionOptions{ClientMaxWindowBits: 9}, CompressionOptions{ClientMaxWindowBits: -1}},
-		{"best compression, no threshold", CompressionOptions{Level: flate.BestCompression, Threshold: -1}, CompressionOptions{Level: flate.BestCompression, Threshold: -1}},
+		{"no context takeover, the default (§7.1.1)", CompressionOptions{}, CompressionOptions{}},
+		{"takeover both ways (§7.1.1)", CompressionOptions{ContextTakeover: true}, CompressionOptions{ContextTakeover: true}},
+		{"server takeover only (§7.1.1.1)", CompressionOptions{ContextTakeover: true}, CompressionOptions{}},
+		{"client takeover only (§7.1.1.2)", CompressionOptions{}, CompressionOptions{ContextTakeover: true}},
+		{"server asks the client not to take over (§7.1.1.2)", CompressionOptions{ContextTakeover: true, PeerNoContextTakeover: true}, CompressionOptions{ContextTakeover: true}},
+		{"client asks the server not to take over (§7.1.1.1)", CompressionOptions{ContextTakeover: true}, CompressionOptions{ContextTakeover: true, PeerNoContextTakeover: true}},
+		{"server_max_window_bits=10 (§7.1.2.1)", CompressionOptions{ContextTakeover: true}, CompressionOptions{ServerMaxWindowBits: 10}},
+		{"client_max_window_bits=9 (§7.1.2.2)", CompressionOptions{ClientMaxWindowBits: 9}, CompressionOptions{ContextTakeover: true, ClientMaxWindowBits: -1}},
+		{"best compression, no threshold", CompressionOptions{Level: flate.BestCompression, Threshold: -1}, CompressionOptions{Level: flate.BestCompression, Threshold: -1, ContextTakeover: true}},
 	}
 	sizes := []int{0, 1, 127, 128, 1000, 70000, 1 << 20}
 	for _, cfg := range configs {
@@ -139,7 +141,7 @@ func TestCompressionContextTakeover(t *testing.T) {
 	}
 	for _, noTakeover := range []bool{false, true} {
 		srv := startEchoServer(t, &UpgradeOptions{Compression: &CompressionOptions{}})
-		c := dialTest(t, srv.url, &DialOptions{Compression: &CompressionOptions{ClientNoContextTakeover: noTakeover}})
+		c := dialTest(t, srv.url, &DialOptions{Compression: &CompressionOptions{ContextTakeover: !noTakeover}})
 		var sizes []int64
 		c.SetTrace(func(sent bool, h frame.Header) {
 			if sent && h.Op == frame.OpText {
@@ -154,7 +156,7 @@ func TestCompressionContextTakeover(t *testing.T) {
 		}
 		shrank := sizes[1]*4 < sizes[0]
 		if shrank == noTakeover {
-			t.Errorf("client_no_context_takeover=%v: compressed sizes %v", noTakeover, sizes)
+			t.Errorf("ContextTakeover=%v: compressed sizes %v", !noTakeover, sizes)
 		}
 	}
 }

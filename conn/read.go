@@ -16,6 +16,9 @@ var errStaleReader = errors.New("conn: read from a message reader after the next
 // so that a peer claiming a huge frame and then stalling costs little memory (§10.4).
 const growStep = 64 << 10
 
+// minInflateGrow is the first growth of ReadMessage's buffer for a compressed message.
+const minInflateGrow = 512
+
 // ReadMessage reads the next data message, whatever its fragmentation, and appends its payload
 // to buf[:0]. It returns the message's opcode (frame.OpText or frame.OpBinary) and the payload
 // (inflated, when the message was compressed). Passing the previous result back as buf makes
@@ -52,10 +55,13 @@ func (c *Conn) ReadMessage(buf []byte) (frame.Opcode, []byte, error) {
 				continue
 			}
 			// Grow by what the current frame still holds, but never far ahead of the bytes
-			// that actually arrived. A compressed message's size is unknown until inflated.
-			want := max(int64(len(buf)), growStep)
-			if !c.messageCompressed {
-				want = min(c.frameLeft, want)
+			// that actually arrived. A compressed message's size is unknown until inflated:
+			// double from a small start.
+			var want int64
+			if c.messageCompressed {
+				want = max(int64(len(buf)), minInflateGrow)
+			} else {
+				want = min(c.frameLeft, max(int64(len(buf)), growStep))
 			}
 			buf = slices.Grow(buf, int(want))
 		}

@@ -82,7 +82,7 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts *UpgradeOptions) (*Con
 		}
 		if offers, err := handshake.ParseExtensions(r.Header); err == nil {
 			var response handshake.Extension
-			response, deflateParams, negotiated = handshake.NegotiateDeflate(offers, opts.Compression.config())
+			response, deflateParams, negotiated = handshake.NegotiateDeflate(offers, opts.Compression.config(true))
 			if negotiated {
 				extensions = response.String()
 			}

@@ -64,8 +64,9 @@ func newServer(cfg config, logger *log.Logger) *server {
 	}
 }
 
-// compression returns the permessage-deflate options for -compress: the defaults (context
-// takeover both ways, flate.BestSpeed), or nil to decline every offer.
+// compression returns the permessage-deflate options for -compress: the defaults
+// (flate.BestSpeed; the server compresses each message on its own, so that an idle connection
+// holds no compressor, and lets the client keep its context), or nil to decline every offer.
 func compression(on bool) *conn.CompressionOptions {
 	if !on {
 		return nil
