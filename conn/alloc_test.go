@@ -12,8 +12,8 @@ import (
 // echoes until the pipe closes.
 func pipePair(t testing.TB) (client *Conn) {
 	cn, sn := net.Pipe()
-	client = newConn(cn, bufio.NewReaderSize(cn, defaultBufferSize), false, 0, 0, 0)
-	server := newConn(sn, bufio.NewReaderSize(sn, defaultBufferSize), true, 0, 0, 0)
+	client = newConn(cn, bufio.NewReaderSize(cn, defaultBufferSize), nil, false, 0, 0, 0)
+	server := newConn(sn, bufio.NewReaderSize(sn, defaultBufferSize), nil, true, 0, 0, 0)
 	go func() {
 		var buf []byte
 		for {

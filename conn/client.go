@@ -175,7 +175,7 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		return nil, resp, err
 	}
-	c := newConn(nc, br, false, opts.ReadLimit, opts.WriteBufferSize, opts.CloseTimeout)
+	c := newConn(nc, br, nil, false, opts.ReadLimit, opts.WriteBufferSize, opts.CloseTimeout)
 	c.subprotocol = resp.Header.Get("Sec-WebSocket-Protocol")
 	if opts.Compression != nil {
 		// CheckResponse let through only the extension offered; RFC 7692 §7.1 says which of

@@ -114,12 +114,17 @@ type Conn struct {
 	closed    chan struct{} // closed when the transport is closed
 }
 
-func newConn(nc net.Conn, br *bufio.Reader, server bool, readLimit int64, writeBufferSize int, closeTimeout time.Duration) *Conn {
+// newConn returns a Conn over nc that reads frames through br. wbuf, if not nil, becomes the
+// write buffer; otherwise one of frame.MaxHeaderSize+writeBufferSize bytes is made.
+func newConn(nc net.Conn, br *bufio.Reader, wbuf []byte, server bool, readLimit int64, writeBufferSize int, closeTimeout time.Duration) *Conn {
 	if readLimit == 0 {
 		readLimit = DefaultReadLimit
 	}
 	if writeBufferSize <= 0 {
 		writeBufferSize = defaultBufferSize
+	}
+	if wbuf == nil {
+		wbuf = make([]byte, frame.MaxHeaderSize+writeBufferSize)
 	}
 	if closeTimeout <= 0 {
 		closeTimeout = DefaultCloseTimeout
@@ -131,7 +136,7 @@ func newConn(nc net.Conn, br *bufio.Reader, server bool, readLimit int64, writeB
 		br:           br,
 		readLimit:    readLimit,
 		writeSem:     make(chan struct{}, 1),
-		wbuf:         make([]byte, frame.MaxHeaderSize+writeBufferSize),
+		wbuf:         wbuf,
 		keysUsed:     len(Conn{}.keys),
 		closed:       make(chan struct{}),
 	}

@@ -97,7 +97,15 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts *UpgradeOptions) (*Con
 	// net/http may have left its own deadlines on the connection; the WebSocket has its own life.
 	nc.SetDeadline(time.Time{})
 
-	c := newConn(nc, serverReader(nc, brw.Reader, opts.ReadBufferSize), true, opts.ReadLimit, opts.WriteBufferSize, opts.CloseTimeout)
+	// net/http hands over a 4 KiB write buffer with the connection, unused: by default it becomes
+	// the Conn's, rather than being dropped for a new one.
+	var wbuf []byte
+	if opts.WriteBufferSize <= 0 {
+		if b := brw.Writer.AvailableBuffer(); cap(b) >= defaultBufferSize {
+			wbuf = b[:cap(b)]
+		}
+	}
+	c := newConn(nc, serverReader(nc, brw.Reader, opts.ReadBufferSize), wbuf, true, opts.ReadLimit, opts.WriteBufferSize, opts.CloseTimeout)
 	c.subprotocol = protocol
 	if negotiated {
 		c.deflate = newDeflate(c, deflateParams, opts.Compression)
