@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rfc6455/ws/frame"
@@ -101,12 +102,17 @@ type Conn struct {
 	messageMu sync.Mutex
 	wbuf      []byte                                              // data frames: frame.MaxHeaderSize bytes of room for a header, then payload
 	cbuf      [frame.MaxHeaderSize + frame.MaxControlPayload]byte // control frames
-	vec       [2][]byte
-	buffers   net.Buffers
-	keys      [64]byte // masking keys read from crypto/rand in batches
-	keysUsed  int
-	closeSent bool  // guarded by writeSem
-	writeErr  error // sticky, guarded by writeSem
+	pending   int                                                 // bytes of whole frames waiting at the start of wbuf (BufferMessage)
+	// hasPending tells the reading goroutine, without taking writeSem, that frames are waiting
+	// in the write buffer: it flushes them before it waits for the network.
+	hasPending atomic.Bool
+	header     [frame.MaxHeaderSize]byte
+	vec        [3][]byte
+	buffers    net.Buffers
+	keys       [64]byte // masking keys read from crypto/rand in batches
+	keysUsed   int
+	closeSent  bool  // guarded by writeSem
+	writeErr   error // sticky, guarded by writeSem
 
 	deflate *deflate // permessage-deflate state; nil when it was not negotiated
 

@@ -174,11 +174,13 @@ func (c *Conn) endMessage() error {
 // readHeader reads and checks the next frame header. It allocates nothing: the header bytes are
 // peeked in the read buffer and then discarded.
 func (c *Conn) readHeader() (frame.Header, error) {
+	c.flushBeforeWaiting(2)
 	b, err := c.br.Peek(2)
 	if err != nil {
 		return frame.Header{}, c.transportError(err)
 	}
 	n := frame.HeaderSize(b[0], b[1])
+	c.flushBeforeWaiting(n)
 	if b, err = c.br.Peek(n); err != nil {
 		return frame.Header{}, c.transportError(err)
 	}
@@ -260,6 +262,7 @@ func (c *Conn) readPayload(p []byte) (int, error) {
 	if int64(len(p)) > c.frameLeft {
 		p = p[:c.frameLeft]
 	}
+	c.flushBeforeWaiting(len(p))
 	n, err := c.br.Read(p)
 	if n > 0 {
 		c.frameLeft -= int64(n)
@@ -284,6 +287,7 @@ func (c *Conn) readPayload(p []byte) (int, error) {
 func (c *Conn) handleControl(h frame.Header) error {
 	// h.Check has bounded h.Length by frame.MaxControlPayload.
 	p := c.control[:h.Length]
+	c.flushBeforeWaiting(len(p))
 	if _, err := io.ReadFull(c.br, p); err != nil {
 		return c.transportError(err)
 	}
@@ -313,6 +317,15 @@ func (c *Conn) handleControl(h frame.Header) error {
 		return c.peerClosed(code, reason)
 	}
 	return nil
+}
+
+// flushBeforeWaiting sends the frames BufferMessage left in the write buffer when reading need
+// more bytes may wait for the network: a reply must never sit in a buffer while its connection
+// waits for the peer, who may be waiting for that very reply.
+func (c *Conn) flushBeforeWaiting(need int) {
+	if c.hasPending.Load() && c.br.Buffered() < need {
+		c.Flush()
+	}
 }
 
 // transportError records a failure of the underlying connection as an abnormal closure (1006,

@@ -18,13 +18,47 @@ var (
 )
 
 // WriteMessage sends p as one message of type op (frame.OpText or frame.OpBinary) in a single
-// frame. It does not keep p. On a server the payload goes to the wire without being copied (a
-// small one is copied next to its header to save a system call); a client masks a copy of it,
-// chunk by chunk, as §5.3 requires, and never touches p.
+// frame, together with any messages BufferMessage left waiting. It does not keep p. On a server
+// a large payload goes to the wire without being copied (a small one is copied next to its
+// header to save a system call); a client masks a copy of it, chunk by chunk, as §5.3 requires,
+// and never touches p.
 //
 // WriteMessage does not check that a text message is valid UTF-8; sending one that is not
 // makes the peer fail the connection with 1007 (§8.1).
 func (c *Conn) WriteMessage(op frame.Opcode, p []byte) error {
+	return c.writeMessage(op, p, true)
+}
+
+// BufferMessage is WriteMessage without the sending: the frame waits in the write buffer and
+// goes out with the next WriteMessage, Flush or control frame, when the buffer is full, or at
+// the latest when the reading goroutine is about to wait for the network. It lets a connection
+// answer many messages with one system call. A message too large for the buffer is sent at once.
+//
+// The echo server in cmd/echo shows the pattern: it buffers its reply while Buffered reports
+// that the next message has already arrived, and writes it (flushing the batch) when no more
+// input is waiting, so a lone message is never held back.
+func (c *Conn) BufferMessage(op frame.Opcode, p []byte) error {
+	return c.writeMessage(op, p, false)
+}
+
+// Flush sends whatever BufferMessage left in the write buffer.
+func (c *Conn) Flush() error {
+	c.lockWrite()
+	defer c.unlockWrite()
+	if c.writeErr != nil {
+		return c.writeErr
+	}
+	return c.flushLocked()
+}
+
+// Buffered returns how many bytes of input have been received and not read yet: when it is not
+// zero, the next read starts without waiting for the network. Call it from the reading goroutine.
+func (c *Conn) Buffered() int {
+	return c.br.Buffered()
+}
+
+// writeMessage sends or buffers one whole message.
+func (c *Conn) writeMessage(op frame.Opcode, p []byte, send bool) error {
 	if op != frame.OpText && op != frame.OpBinary {
 		return errNotDataOpcode
 	}
@@ -45,30 +79,74 @@ func (c *Conn) WriteMessage(op frame.Opcode, p []byte) error {
 	if c.writeErr != nil {
 		return c.writeErr
 	}
+	if c.appendFrame(h, p) {
+		if send {
+			return c.flushLocked()
+		}
+		c.hasPending.Store(true)
+		return nil
+	}
 	if c.server {
 		return c.writeServerFrame(h, p)
 	}
 	return c.writeClientFrame(h, p)
 }
 
-// writeServerFrame writes an unmasked data frame. The caller holds messageMu and writeSem.
+// appendFrame adds a whole frame to the write buffer after what is waiting there, masking the
+// copy on a client, and reports false, adding nothing, when it does not fit. The caller holds
+// writeSem (and messageMu for a data frame).
+func (c *Conn) appendFrame(h frame.Header, p []byte) bool {
+	if !c.server {
+		h.Masked = true
+	}
+	if c.pending+h.Size()+len(p) > len(c.wbuf) {
+		return false
+	}
+	if h.Masked {
+		h.Key = c.nextKey()
+	}
+	c.traceSent(h)
+	b := frame.AppendHeader(c.wbuf[c.pending:c.pending], h)
+	b = append(b, p...)
+	if h.Masked {
+		mask.Apply(h.Key, 0, b[len(b)-len(p):])
+	}
+	c.pending += len(b)
+	return true
+}
+
+// flushLocked writes out the frames waiting in the write buffer. The caller holds writeSem.
+func (c *Conn) flushLocked() error {
+	if c.pending == 0 {
+		return nil
+	}
+	n := c.pending
+	c.pending = 0
+	c.hasPending.Store(false)
+	return c.wrote(c.nc.Write(c.wbuf[:n]))
+}
+
+// writeServerFrame writes an unmasked data frame too large for the write buffer, after the
+// frames waiting there, in one system call and without copying the payload (writev on TCP).
+// The caller holds messageMu and writeSem.
 func (c *Conn) writeServerFrame(h frame.Header, p []byte) error {
 	c.traceSent(h)
-	b := frame.AppendHeader(c.wbuf[:0], h)
-	if len(p) <= cap(b)-len(b) {
-		return c.wrote(c.nc.Write(append(b, p...)))
-	}
-	// One system call for header and payload, without copying the payload (writev on TCP).
-	c.vec = [2][]byte{b, p}
+	header := frame.AppendHeader(c.header[:0], h)
+	c.vec = [3][]byte{c.wbuf[:c.pending], header, p}
+	c.pending = 0
+	c.hasPending.Store(false)
 	c.buffers = c.vec[:]
 	n, err := c.buffers.WriteTo(c.nc)
-	c.vec = [2][]byte{}
+	c.vec = [3][]byte{}
 	return c.wrote(int(n), err)
 }
 
-// writeClientFrame writes a masked data frame, masking a copy of p one buffer at a time. The
-// caller holds messageMu and writeSem.
+// writeClientFrame writes a masked data frame too large for the write buffer, masking a copy of
+// p one buffer at a time. The caller holds messageMu and writeSem.
 func (c *Conn) writeClientFrame(h frame.Header, p []byte) error {
+	if err := c.flushLocked(); err != nil {
+		return err
+	}
 	h.Masked = true
 	h.Key = c.nextKey()
 	c.traceSent(h)
@@ -110,6 +188,15 @@ func (c *Conn) writeControlLocked(op frame.Opcode, p []byte) error {
 		return c.writeErr
 	}
 	h := frame.Header{Fin: true, Op: op, Length: int64(len(p))}
+	if c.pending > 0 {
+		// Frames are waiting: send the control frame with them, in one write if it fits.
+		if c.appendFrame(h, p) {
+			return c.flushLocked()
+		}
+		if err := c.flushLocked(); err != nil {
+			return err
+		}
+	}
 	if !c.server {
 		h.Masked = true
 		h.Key = c.nextKey()
@@ -141,6 +228,14 @@ func (c *Conn) NextWriter(op frame.Opcode) (io.WriteCloser, error) {
 		return nil, errNotDataOpcode
 	}
 	c.messageMu.Lock()
+	// The fragments are assembled in the write buffer, so what BufferMessage left there goes first.
+	c.lockWrite()
+	err := c.flushLocked()
+	c.unlockWrite()
+	if err != nil {
+		c.messageMu.Unlock()
+		return nil, err
+	}
 	w := &messageWriter{c: c, op: op}
 	if d := c.deflate; d != nil && d.writeEnabled {
 		w.rsv = frame.Rsv1 // RFC 7692 §6.1: on the first frame only

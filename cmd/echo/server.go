@@ -135,7 +135,14 @@ func (s *server) echo(c *conn.Conn) (messages int, err error) {
 		if s.cfg.verbose {
 			s.log.Printf("%s: %v %d bytes", c.RemoteAddr(), op, len(msg))
 		}
-		err = c.WriteMessage(op, msg)
+		if c.Buffered() > 0 {
+			// The next message has already arrived: let this reply wait in the write
+			// buffer and go out with the next ones, in one system call. conn sends it
+			// at the latest when the read loop would wait for the network.
+			err = c.BufferMessage(op, msg)
+		} else {
+			err = c.WriteMessage(op, msg)
+		}
 		if errors.Is(err, conn.ErrCloseSent) {
 			// Shutdown has sent our close frame from another goroutine.
 			// RFC 6455 §7.1.2: keep reading, and discarding, until the
