@@ -1,0 +1,14 @@
+// Package golibs holds the interop tests of our WebSocket stack with two other Go
+// implementations, gorilla/websocket and coder/websocket: their clients against our server
+// (conn.Upgrade) and our client (conn.Dial) against their servers, in process.
+//
+// It is a module of its own (github.com/rfc6455/ws/interop/golibs) so that the root module
+// keeps its promise of no dependencies: only this module's go.mod requires the two libraries,
+// and it reaches our code through a replace directive pointing at the checkout. The tests run
+// from this directory:
+//
+//	cd interop/golibs && go test -race ./...
+//
+// The other peers (a browser, Python, Node, mosquitto, nginx) are in package interop, one
+// directory up, which runs them as external programs.
+package golibs
