@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -128,8 +129,10 @@ func TestCoderClient(t *testing.T) {
 		if err := c.Close(4001, "coder says bye"); err != nil {
 			t.Errorf("§5.5.1: coder's Close(4001): %v", err)
 		}
-		if m := next(t, messages); websocket.CloseStatus(m.err) != 4001 {
-			t.Errorf("the reader ended with %v, want our close frame with 4001", m.err)
+		// coder's Close reads our close frame itself when its reader is not quick enough,
+		// and then closes the connection under the reader: either ending is right.
+		if m := next(t, messages); websocket.CloseStatus(m.err) != 4001 && !errors.Is(m.err, net.ErrClosed) {
+			t.Errorf("the reader ended with %v, want our close frame with 4001 (or the closed connection)", m.err)
 		}
 
 		rec := s.record(t)
