@@ -1,0 +1,92 @@
+package conform_test
+
+// The runs of the suite that the tests check, all started together the first time a test needs
+// one. They wait on the network far more than they compute, and go test runs only GOMAXPROCS
+// parallel tests at a time, so starting them from the tests one by one would make them queue.
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rfc6455/ws/conn/conform"
+	"github.com/rfc6455/ws/frame"
+)
+
+// suiteRun is a run of the suite that may still be going on.
+type suiteRun struct {
+	done   chan struct{}
+	report *conform.Report
+	err    error
+}
+
+// startRun runs check in a goroutine of its own.
+func startRun(check func() (*conform.Report, error)) *suiteRun {
+	r := &suiteRun{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.report, r.err = check()
+	}()
+	return r
+}
+
+// wait returns the run's report, failing the test if the run failed.
+func (r *suiteRun) wait(t *testing.T) *conform.Report {
+	t.Helper()
+	<-r.done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	return r.report
+}
+
+var (
+	runsOnce sync.Once
+	runs     struct {
+		goodServer, goodClient                                 *suiteRun // our stack, all of suiteCases
+		textAsBinaryServer, unmaskedServer, textAsBinaryClient *suiteRun // broken_test.go's peers, crossSection
+	}
+)
+
+// startRuns starts every run, once.
+func startRuns() {
+	runsOnce.Do(func() {
+		same := func(op frame.Opcode) frame.Opcode { return op }
+		binary := func(frame.Opcode) frame.Opcode { return frame.OpBinary }
+		runs.goodServer = startRun(func() (*conform.Report, error) {
+			return checkHandler(http.HandlerFunc(echoHandler), suiteCases(), "conn.Upgrade", false)
+		})
+		runs.goodClient = startRun(func() (*conform.Report, error) {
+			return checkClient(suiteCases(), "conn.Dial", same)
+		})
+		runs.textAsBinaryServer = startRun(func() (*conform.Report, error) {
+			return checkHandler(http.HandlerFunc(textAsBinaryHandler), crossSection(), "text-as-binary", false)
+		})
+		runs.unmaskedServer = startRun(func() (*conform.Report, error) {
+			return checkHandler(http.HandlerFunc(echoHandler), crossSection(), "accepts-unmasked", true)
+		})
+		runs.textAsBinaryClient = startRun(func() (*conform.Report, error) {
+			return checkClient(crossSection(), "text-as-binary", binary)
+		})
+	})
+}
+
+// checkHandler runs cases against the echo server behind h, through the masking proxy of
+// broken_test.go when unmasked is set.
+func checkHandler(h http.Handler, cases []conform.Case, agent string, unmasked bool) (*conform.Report, error) {
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/"
+	if unmasked {
+		proxy, stop, err := startMaskingProxy(srv.Listener.Addr().String())
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+		url = "ws://" + proxy + "/"
+	}
+	return conform.CheckServer(context.Background(), url, cases, &conform.Options{Agent: agent, Parallel: testParallel})
+}
