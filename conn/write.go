@@ -73,11 +73,8 @@ func (c *Conn) writeMessage(op frame.Opcode, p []byte, send bool) error {
 	}
 	c.lockWrite()
 	defer c.unlockWrite()
-	if c.closeSent {
-		return ErrCloseSent
-	}
-	if c.writeErr != nil {
-		return c.writeErr
+	if err := c.writable(); err != nil {
+		return err
 	}
 	if c.appendFrame(h, p) {
 		if send {
@@ -175,8 +172,8 @@ func (c *Conn) writeControl(op frame.Opcode, p []byte) error {
 	}
 	c.lockWrite()
 	defer c.unlockWrite()
-	if c.closeSent {
-		return ErrCloseSent
+	if err := c.writable(); err != nil {
+		return err
 	}
 	return c.writeControlLocked(op, p)
 }
@@ -338,11 +335,8 @@ func (w *messageWriter) flush(fin bool, keep int) error {
 	c := w.c
 	c.lockWrite()
 	defer c.unlockWrite()
-	if c.closeSent {
-		return ErrCloseSent
-	}
-	if c.writeErr != nil {
-		return c.writeErr
+	if err := c.writable(); err != nil {
+		return err
 	}
 	n := w.n - keep
 	h := frame.Header{Fin: fin, Rsv: w.rsv, Op: w.op, Length: int64(n)}
@@ -370,15 +364,21 @@ func (w *messageWriter) writeDirect(p []byte) error {
 	c := w.c
 	c.lockWrite()
 	defer c.unlockWrite()
-	if c.closeSent {
-		return ErrCloseSent
-	}
-	if c.writeErr != nil {
-		return c.writeErr
+	if err := c.writable(); err != nil {
+		return err
 	}
 	h := frame.Header{Rsv: w.rsv, Op: w.op, Length: int64(len(p))}
 	w.op, w.rsv = frame.OpContinuation, 0
 	return c.writeServerFrame(h, p)
+}
+
+// writable reports why a data frame may not be written now, if it may not: this side sent its
+// close frame (§5.5.1), or an earlier write failed. The caller holds writeSem.
+func (c *Conn) writable() error {
+	if c.closeSent {
+		return ErrCloseSent
+	}
+	return c.writeErr
 }
 
 // wrote records the outcome of a write to the transport. A failed write leaves a frame half
