@@ -1,0 +1,199 @@
+// Command wsload drives a WebSocket echo server with load and reports throughput, latency and the
+// server's memory. It checks every echoed byte, opcode and pong, and ends every connection with
+// the close handshake; any difference counts as an error. See package load for the details.
+//
+// Usage:
+//
+//	wsload -url ws://127.0.0.1:8080/ [flags]                  one scenario from the flags
+//	wsload -url ws://127.0.0.1:8080/ -matrix full [-run RE]   the standard matrix (-list shows it)
+//	wsload -url ws://127.0.0.1:8080/ -pid PID -idle 10000     server memory per idle connection
+//	wsload -url ws://127.0.0.1:9000/ -raw ...                 a plain TCP echo: same bytes, no WebSocket
+//
+// One line per scenario: messages per second, payload MB/s, round-trip p50 and p99, errors, and
+// with -pid the server's RSS before, at its peak and after. -json FILE appends the same as one JSON
+// object per line. The generator raises its own open file limit; the server needs one above the
+// number of connections too (peerecho raises its soft limit; otherwise ulimit -n).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"regexp"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rfc6455/ws/bench/peers/load"
+)
+
+func main() {
+	log.SetPrefix("wsload: ")
+	log.SetFlags(0)
+	var (
+		url      = flag.String("url", "", "the echo server's ws:// `URL` (required)")
+		raw      = flag.Bool("raw", false, "raw mode for a plain TCP echo: no handshake; the echo must be the bytes sent")
+		conns    = flag.Int("conns", 1, "connections")
+		inflight = flag.Int("inflight", 1, "messages in flight per connection")
+		sizeStr  = flag.String("size", "16B", "message `size`: 16B, 1KiB, 1MiB or bytes")
+		text     = flag.Bool("text", false, "send text messages (valid UTF-8)")
+		binary   = flag.Bool("binary", false, "send binary messages (the default)")
+		frags    = flag.Int("frag", 1, "frames per message; more than 1 puts a ping between fragments")
+		duration = flag.Duration("duration", 3*time.Second, "measured time per scenario")
+		warmup   = flag.Duration("warmup", 500*time.Millisecond, "echo this long before measuring")
+		messages = flag.Int("messages", 0, "send exactly `N` messages per connection instead of -duration (all measured)")
+		matrix   = flag.String("matrix", "", "run a standard matrix: full (53 scenarios) or quick (8)")
+		runRE    = flag.String("run", "", "with -matrix: only scenarios whose name matches this `regexp`")
+		count    = flag.Int("count", 1, "run each scenario this many times")
+		list     = flag.Bool("list", false, "list the scenarios of -matrix (default full) and exit")
+		pid      = flag.Int("pid", 0, "server `PID` whose RSS to sample from /proc")
+		idle     = flag.Int("idle", 0, "idle test: open `N` connections, measure server RSS per connection, echo 1 KiB on each, measure again")
+		settle   = flag.Duration("settle", 2*time.Second, "idle test: wait before each RSS reading")
+		timeout  = flag.Duration("timeout", 10*time.Second, "longest wait for a handshake, read or write")
+		jsonFile = flag.String("json", "", "append results to `file`, one JSON object per line")
+		label    = flag.String("label", "", "name of the server, recorded in -json output")
+	)
+	flag.Parse()
+
+	if *list {
+		for _, s := range pickMatrix(*matrix) {
+			fmt.Println(s.Name())
+		}
+		return
+	}
+	if *url == "" {
+		log.Fatal("-url is required")
+	}
+	if *text && *binary {
+		log.Fatal("-text and -binary exclude each other")
+	}
+	raiseFileLimit()
+
+	var scenarios []load.Scenario
+	switch {
+	case *matrix != "":
+		re, err := regexp.Compile(*runRE)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, s := range pickMatrix(*matrix) {
+			if re.MatchString(s.Name()) {
+				scenarios = append(scenarios, s)
+			}
+		}
+		if len(scenarios) == 0 {
+			log.Fatalf("no scenario of -matrix %s matches -run %q", *matrix, *runRE)
+		}
+	case *idle == 0 || flagsSet("conns", "inflight", "size", "text", "binary", "frag", "messages"):
+		size, err := load.ParseSize(*sizeStr)
+		if err != nil {
+			log.Fatal(err)
+		}
+		s := load.Scenario{Conns: *conns, InFlight: *inflight, Size: size, Text: *text, Frags: *frags}
+		if err := s.Validate(); err != nil {
+			log.Fatal(err)
+		}
+		scenarios = append(scenarios, s)
+	}
+
+	var out *json.Encoder
+	if *jsonFile != "" {
+		f, err := os.OpenFile(*jsonFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer f.Close()
+		out = json.NewEncoder(f)
+	}
+
+	target := load.Target{URL: *url, Raw: *raw}
+	opts := load.Options{Duration: *duration, Warmup: *warmup, Messages: *messages, PID: *pid, Timeout: *timeout, Settle: *settle}
+	ctx := context.Background()
+	fmt.Printf("# wsload %s%s  %s  GOMAXPROCS=%d  load average %s\n", *url, map[bool]string{true: " (raw)"}[*raw],
+		time.Now().Format(time.RFC3339), runtime.GOMAXPROCS(0), loadAverage())
+	failed := false
+	if *idle > 0 {
+		r := load.Idle(ctx, target, *idle, opts)
+		r.Label = *label
+		fmt.Println(r)
+		failed = failed || r.Errors > 0
+		if out != nil {
+			out.Encode(struct {
+				Kind string `json:"kind"`
+				load.IdleResult
+			}{"idle", r})
+		}
+	}
+	for range *count {
+		for _, s := range scenarios {
+			r := load.Run(ctx, target, s, opts)
+			r.Label = *label
+			fmt.Println(r)
+			failed = failed || r.Errors > 0
+			if out != nil {
+				out.Encode(struct {
+					Kind string `json:"kind"`
+					load.Result
+				}{"echo", r})
+			}
+		}
+	}
+	if failed {
+		os.Exit(1)
+	}
+}
+
+func pickMatrix(name string) []load.Scenario {
+	switch name {
+	case "", "full":
+		return load.Matrix()
+	case "quick":
+		return load.QuickMatrix()
+	}
+	log.Fatalf("-matrix %q: want full or quick", name)
+	return nil
+}
+
+// flagsSet reports whether any of the named flags was given on the command line.
+func flagsSet(names ...string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) {
+		for _, n := range names {
+			set = set || f.Name == n
+		}
+	})
+	return set
+}
+
+// loadAverage returns the 1-, 5- and 15-minute load averages, for the record: the machine may be
+// busy with other work while it measures.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// raiseFileLimit sets the soft limit on open files to the hard limit, for tests with thousands of
+// connections.
+func raiseFileLimit() {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		log.Print(err)
+		return
+	}
+	lim.Cur = lim.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		log.Print(errors.Join(errors.New("raising the open file limit"), err))
+	}
+}

@@ -1,0 +1,422 @@
+// Command wstable turns the JSON lines that wsload -json appends into the comparison tables of
+// issue 5, in Markdown: echo throughput per scenario and library with our stack's ratio to gorilla,
+// to the best peer and to the plain TCP echo, geometric means; the latency of one small message;
+// peak RSS; idle memory per connection; and a check of each target.
+//
+// Usage:
+//
+//	wstable [-ours ours] [-gorilla gorilla] [-tcp tcp] [-exclude gws-noutf8] results.jsonl...
+//
+// When a (library, scenario) pair was measured several times, the median is used.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/rfc6455/ws/bench/peers/load"
+)
+
+func main() {
+	log.SetPrefix("wstable: ")
+	log.SetFlags(0)
+	ours := flag.String("ours", "ours", "label of our stack")
+	gorilla := flag.String("gorilla", "gorilla", "label of the reference library")
+	tcp := flag.String("tcp", "tcp", "label of the plain TCP echo")
+	exclude := flag.String("exclude", "gws-noutf8", "comma-separated labels that are not peers (shown, never the best peer): configurations that skip work RFC 6455 requires")
+	flag.Parse()
+
+	echo := map[string]map[string][]load.Result{} // scenario → label → runs
+	idle := map[string][]load.IdleResult{}
+	var scenarios, labels []string
+	for _, name := range flag.Args() {
+		f, err := os.Open(name)
+		if err != nil {
+			log.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			var kind struct {
+				Kind string `json:"kind"`
+			}
+			if err := json.Unmarshal(sc.Bytes(), &kind); err != nil {
+				log.Fatalf("%s: %v", name, err)
+			}
+			switch kind.Kind {
+			case "idle":
+				var r load.IdleResult
+				json.Unmarshal(sc.Bytes(), &r)
+				idle[r.Label] = append(idle[r.Label], r)
+				labels = appendNew(labels, r.Label)
+			case "echo":
+				var r load.Result
+				json.Unmarshal(sc.Bytes(), &r)
+				if echo[r.Scenario] == nil {
+					echo[r.Scenario] = map[string][]load.Result{}
+				}
+				echo[r.Scenario][r.Label] = append(echo[r.Scenario][r.Label], r)
+				scenarios = appendNew(scenarios, r.Scenario)
+				labels = appendNew(labels, r.Label)
+			}
+		}
+		f.Close()
+	}
+	sortScenarios(scenarios)
+	t := table{ours: *ours, gorilla: *gorilla, tcp: *tcp, labels: orderLabels(labels, *ours, *tcp),
+		notPeer: map[string]bool{*ours: true, *tcp: true}, echo: echo, idle: idle, scenarios: scenarios}
+	for _, x := range strings.Split(*exclude, ",") {
+		t.notPeer[strings.TrimSpace(x)] = true
+	}
+	t.print()
+}
+
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+// sortScenarios orders scenarios as the standard matrix does, unknown ones last.
+func sortScenarios(names []string) {
+	order := map[string]int{}
+	for i, s := range load.Matrix() {
+		order[s.Name()] = i
+	}
+	rank := func(n string) int {
+		if i, ok := order[n]; ok {
+			return i
+		}
+		return len(order)
+	}
+	sort.SliceStable(names, func(i, j int) bool { return rank(names[i]) < rank(names[j]) })
+}
+
+// orderLabels puts ours first and tcp last, the others in the order they were seen.
+func orderLabels(labels []string, ours, tcp string) []string {
+	var out []string
+	if slices.Contains(labels, ours) {
+		out = append(out, ours)
+	}
+	for _, l := range labels {
+		if l != ours && l != tcp {
+			out = append(out, l)
+		}
+	}
+	if slices.Contains(labels, tcp) {
+		out = append(out, tcp)
+	}
+	return out
+}
+
+type table struct {
+	ours, gorilla, tcp string
+	labels             []string
+	notPeer            map[string]bool
+	echo               map[string]map[string][]load.Result
+	idle               map[string][]load.IdleResult
+	scenarios          []string
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// stat is the median of f over the runs of label in scenario; NaN if none, or if any run had errors.
+func (t *table) stat(scenario, label string, f func(load.Result) float64) float64 {
+	var xs []float64
+	for _, r := range t.echo[scenario][label] {
+		if r.Errors > 0 {
+			return math.NaN()
+		}
+		xs = append(xs, f(r))
+	}
+	return median(xs)
+}
+
+func rate(r load.Result) float64 { return r.MsgsPerSec }
+
+// best returns the best peer's label and rate in a scenario.
+func (t *table) best(scenario string) (string, float64) {
+	name, v := "", math.NaN()
+	for _, l := range t.labels {
+		if t.notPeer[l] {
+			continue
+		}
+		if x := t.stat(scenario, l, rate); !math.IsNaN(x) && (math.IsNaN(v) || x > v) {
+			name, v = l, x
+		}
+	}
+	return name, v
+}
+
+func geomean(xs []float64) float64 {
+	sum, n := 0.0, 0
+	for _, x := range xs {
+		if x > 0 && !math.IsNaN(x) {
+			sum += math.Log(x)
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return math.Exp(sum / float64(n))
+}
+
+func human(x float64) string {
+	switch {
+	case math.IsNaN(x):
+		return "—"
+	case x >= 1e6:
+		return fmt.Sprintf("%.2fM", x/1e6)
+	case x >= 1e4:
+		return fmt.Sprintf("%.1fk", x/1e3)
+	case x >= 1e3:
+		return fmt.Sprintf("%.2fk", x/1e3)
+	}
+	return fmt.Sprintf("%.0f", x)
+}
+
+func ratio(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f×", x)
+}
+
+type cell struct {
+	scenario string
+	vsBest   float64
+	best     string
+}
+
+func (t *table) print() {
+	reps := 0
+	errs := 0
+	for _, byLabel := range t.echo {
+		for _, runs := range byLabel {
+			reps = max(reps, len(runs))
+			for _, r := range runs {
+				if r.Errors > 0 {
+					errs++
+					fmt.Printf("ERROR %s %s: %d errors, first: %s\n", r.Label, r.Scenario, r.Errors, r.FirstError)
+				}
+			}
+		}
+	}
+	fmt.Printf("### Echo throughput, messages/s (median of %d runs)\n\n", reps)
+	header := "| scenario |"
+	sep := "|---|"
+	for _, l := range t.labels {
+		header += " " + l + " |"
+		sep += "---:|"
+	}
+	header += " ours/" + t.gorilla + " | ours/best peer | ours/" + t.tcp + " |"
+	sep += "---:|---:|---:|"
+	fmt.Println(header)
+	fmt.Println(sep)
+	cols := map[string][]float64{}
+	var vsGorilla, vsBest, vsTCP []float64
+	var cells []cell
+	for _, s := range t.scenarios {
+		row := "| " + s + " |"
+		for _, l := range t.labels {
+			v := t.stat(s, l, rate)
+			cols[l] = append(cols[l], v)
+			row += " " + human(v) + " |"
+		}
+		o := t.stat(s, t.ours, rate)
+		g := o / t.stat(s, t.gorilla, rate)
+		bn, bv := t.best(s)
+		b := o / bv
+		p := o / t.stat(s, t.tcp, rate)
+		vsGorilla, vsBest, vsTCP = append(vsGorilla, g), append(vsBest, b), append(vsTCP, p)
+		cells = append(cells, cell{s, b, bn})
+		row += fmt.Sprintf(" %s | %s (%s) | %s |", ratio(g), ratio(b), bn, ratio(p))
+		fmt.Println(row)
+	}
+	row := "| **geomean** |"
+	for _, l := range t.labels {
+		row += " " + human(geomean(cols[l])) + " |"
+	}
+	row += fmt.Sprintf(" **%s** | **%s** | **%s** |", ratio(geomean(vsGorilla)), ratio(geomean(vsBest)), ratio(geomean(vsTCP)))
+	fmt.Println(row)
+	row = "| geomean vs " + t.gorilla + " |"
+	gg := geomean(cols[t.gorilla])
+	for _, l := range t.labels {
+		row += " " + ratio(geomean(cols[l])/gg) + " |"
+	}
+	fmt.Println(row + " | | |")
+	row = "| ours vs this lib, geomean of cell ratios |"
+	for _, l := range t.labels {
+		var rs []float64
+		for i := range t.scenarios {
+			rs = append(rs, cols[t.ours][i]/cols[l][i])
+		}
+		row += " " + ratio(geomean(rs)) + " |"
+	}
+	fmt.Println(row + " | | |")
+	fmt.Println()
+	bestName, bestGM := "", 0.0
+	for _, l := range t.labels {
+		if gm := geomean(cols[l]); !t.notPeer[l] && gm > bestGM {
+			bestName, bestGM = l, gm
+		}
+	}
+	gmVsBestPeer := geomean(cols[t.ours]) / bestGM
+
+	sort.Slice(cells, func(i, j int) bool { return cells[i].vsBest < cells[j].vsBest })
+	fmt.Println("Worst cells for ours against the best peer:")
+	for _, c := range cells[:min(8, len(cells))] {
+		fmt.Printf("- %s: %s of %s\n", c.scenario, ratio(c.vsBest), c.best)
+	}
+	fmt.Println()
+
+	t.printLatency()
+	t.printRSS()
+	t.printIdle()
+	t.printTargets(gmVsBestPeer, bestName, geomean(vsBest), cells, errs)
+}
+
+const latencyScenario = "c1/k1/binary/16B"
+
+func (t *table) printLatency() {
+	if t.echo[latencyScenario] == nil {
+		return
+	}
+	fmt.Printf("### Latency of one 16 B message at a time on one connection (%s), median of runs\n\n", latencyScenario)
+	fmt.Println("| lib | p50 µs | p99 µs | p50 / tcp | p99 / tcp |")
+	fmt.Println("|---|---:|---:|---:|---:|")
+	p50 := func(r load.Result) float64 { return r.P50us }
+	p99 := func(r load.Result) float64 { return r.P99us }
+	tp50, tp99 := t.stat(latencyScenario, t.tcp, p50), t.stat(latencyScenario, t.tcp, p99)
+	for _, l := range t.labels {
+		a, b := t.stat(latencyScenario, l, p50), t.stat(latencyScenario, l, p99)
+		fmt.Printf("| %s | %.1f | %.1f | %s | %s |\n", l, a, b, ratio(a/tp50), ratio(b/tp99))
+	}
+	fmt.Println()
+}
+
+// peakRSS is the largest RSS a server reached over all scenarios, in KiB.
+func (t *table) peakRSS(label string) float64 {
+	peak := 0.0
+	for _, s := range t.scenarios {
+		for _, r := range t.echo[s][label] {
+			peak = max(peak, float64(r.RSSPeakKiB))
+		}
+	}
+	return peak
+}
+
+func (t *table) printRSS() {
+	if t.peakRSS(t.tcp) == 0 {
+		return
+	}
+	fmt.Println("### Peak server RSS over the matrix")
+	fmt.Println()
+	fmt.Println("| lib | peak RSS MiB | / tcp |")
+	fmt.Println("|---|---:|---:|")
+	for _, l := range t.labels {
+		p := t.peakRSS(l)
+		fmt.Printf("| %s | %.1f | %s |\n", l, p/1024, ratio(p/t.peakRSS(t.tcp)))
+	}
+	fmt.Println()
+}
+
+func (t *table) printIdle() {
+	if len(t.idle) == 0 {
+		return
+	}
+	fmt.Println("### Server RSS per idle connection")
+	fmt.Println()
+	fmt.Println("| lib | conns | KiB/conn idle | KiB/conn after a 1 KiB echo | errors |")
+	fmt.Println("|---|---:|---:|---:|---:|")
+	for _, l := range t.labels {
+		runs := t.idle[l]
+		if len(runs) == 0 {
+			continue
+		}
+		var a, b []float64
+		errs := 0
+		for _, r := range runs {
+			a, b = append(a, r.IdlePerConnKiB), append(b, r.EchoPerConnKiB)
+			errs += r.Errors
+		}
+		fmt.Printf("| %s | %d | %.2f | %.2f | %d |\n", l, runs[0].Conns, median(a), median(b), errs)
+	}
+	fmt.Println()
+}
+
+// printTargets checks the targets of issue 5 that these measurements cover.
+func (t *table) printTargets(gmBest float64, bestName string, gmCellBest float64, cells []cell, errs int) {
+	fmt.Println("### Targets of issue 5 (from this run)")
+	fmt.Println()
+	check := func(ok bool, format string, args ...any) {
+		mark := "MISS"
+		if ok {
+			mark = "met "
+		}
+		fmt.Printf("- [%s] %s\n", mark, fmt.Sprintf(format, args...))
+	}
+	check(errs == 0, "every echoed byte verified: %d runs with errors", errs)
+	check(gmBest >= 1.3, "geomean ≥ 1.3× the best peer's: %s of %s (against the best peer of each cell: %s)", ratio(gmBest), bestName, ratio(gmCellBest))
+	worst := math.Inf(1)
+	worstName := ""
+	for _, c := range cells {
+		if !math.IsNaN(c.vsBest) && c.vsBest < worst {
+			worst, worstName = c.vsBest, c.scenario
+		}
+	}
+	check(worst >= 0.9, "no cell below 0.9× the best peer: worst %s (%s)", ratio(worst), worstName)
+	minTCP, minName := math.Inf(1), ""
+	for _, s := range t.scenarios {
+		sc, err := load.Lookup(s)
+		if err != nil || sc.InFlight != 16 || sc.Size > 1<<10 || sc.Frags > 1 {
+			continue
+		}
+		if r := t.stat(s, t.ours, rate) / t.stat(s, t.tcp, rate); r < minTCP {
+			minTCP, minName = r, s
+		}
+	}
+	if minName != "" {
+		check(minTCP >= 0.6, "16 B–1 KiB with 16 in flight ≥ 0.6× plain TCP: worst %s (%s)", ratio(minTCP), minName)
+	}
+	if t.echo[latencyScenario] != nil {
+		p50 := t.stat(latencyScenario, t.ours, func(r load.Result) float64 { return r.P50us }) /
+			t.stat(latencyScenario, t.tcp, func(r load.Result) float64 { return r.P50us })
+		p99 := t.stat(latencyScenario, t.ours, func(r load.Result) float64 { return r.P99us }) /
+			t.stat(latencyScenario, t.tcp, func(r load.Result) float64 { return r.P99us })
+		check(p50 <= 1.1 && p99 <= 1.1, "16 B latency within 1.1× plain TCP: p50 %s, p99 %s", ratio(p50), ratio(p99))
+	}
+	if runs := t.idle[t.ours]; len(runs) > 0 {
+		var a, b []float64
+		for _, r := range runs {
+			a, b = append(a, r.IdlePerConnKiB), append(b, r.EchoPerConnKiB)
+		}
+		check(median(a) <= 6 && median(b) <= 6, "idle connection ≤ 6 KiB, also after a 1 KiB echo: %.2f and %.2f KiB at %d connections",
+			median(a), median(b), runs[0].Conns)
+	}
+	if tp := t.peakRSS(t.tcp); tp > 0 {
+		r := t.peakRSS(t.ours) / tp
+		check(r <= 2, "peak RSS over the matrix ≤ 2× plain TCP: %s", ratio(r))
+	}
+	fmt.Println()
+}

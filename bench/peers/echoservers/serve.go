@@ -1,0 +1,104 @@
+package echoservers
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+)
+
+// ReadLimit is the largest message every WebSocket echo server accepts, counted across its
+// fragments (RFC 6455 §10.4), where the library lets us choose it: the default of package conn.
+// gws keeps its own default of 16 MiB. Both are far above the 1 MiB the benchmarks send.
+const ReadLimit = 32 << 20
+
+// Lib describes one echo server.
+type Lib struct {
+	Name string // the -lib name, also the column name in benchmark output
+	// UTF8 says who validates text messages (RFC 6455 §8.1): "library", "server" (the echo
+	// server calls the standard library because the library does not) or "off".
+	UTF8 string
+	// Raw is true for the plain TCP echo, which does not speak WebSocket; clients must talk to it
+	// in raw mode (see package load).
+	Raw  bool
+	Note string // how the server is written
+}
+
+// Libs lists every echo server in a fixed order: ours first, then the peers, then the baseline.
+var Libs = []Lib{
+	{Name: "ours", UTF8: "library", Note: "conn.Upgrade, ReadMessage/WriteMessage with a reused buffer, as cmd/echo"},
+	{Name: "gorilla", UTF8: "server", Note: "Upgrader, ReadMessage/WriteMessage; utf8.Valid on text"},
+	{Name: "gorilla-stream", UTF8: "server", Note: "Upgrader, NextReader/NextWriter streaming; incremental UTF-8 check"},
+	{Name: "gobwas", UTF8: "server", Note: "low-level ws.Upgrade on net.Conn, ReadHeaderBuffer, Cipher, one write per frame; utf8.Valid on text"},
+	{Name: "gws", UTF8: "library", Note: "event API over net/http, ParallelEnabled=false, CheckUtf8Enabled=true"},
+	{Name: "gws-noutf8", UTF8: "off", Note: "as gws but CheckUtf8Enabled=false: text is NOT validated"},
+	{Name: "coder", UTF8: "server", Note: "Accept, Reader/Writer streaming; incremental UTF-8 check"},
+	{Name: "tcp", UTF8: "off", Raw: true, Note: "plain TCP echo: io.Copy's read/write loop, 32 KiB buffer, no WebSocket work"},
+}
+
+// ErrUnknownLib is returned by Serve and Lookup for a library name not in Libs.
+var ErrUnknownLib = errors.New("echoservers: unknown library")
+
+// Lookup returns the Lib with the given name.
+func Lookup(name string) (Lib, error) {
+	for _, l := range Libs {
+		if l.Name == name {
+			return l, nil
+		}
+	}
+	return Lib{}, fmt.Errorf("%w %q", ErrUnknownLib, name)
+}
+
+// Handler returns the net/http handler of a library's echo server, for the libraries that upgrade
+// from net/http. It returns nil for gobwas (which upgrades a raw net.Conn, as its low-level API
+// does) and for tcp.
+func Handler(name string) http.Handler {
+	switch name {
+	case "ours":
+		return http.HandlerFunc(serveOurs)
+	case "gorilla":
+		return http.HandlerFunc(serveGorilla)
+	case "gorilla-stream":
+		return http.HandlerFunc(serveGorillaStream)
+	case "gws":
+		return newGWS(true)
+	case "gws-noutf8":
+		return newGWS(false)
+	case "coder":
+		return http.HandlerFunc(serveCoder)
+	}
+	return nil
+}
+
+// ConnHandler returns the per-connection function of the servers that work on a raw net.Conn
+// (gobwas and tcp), or nil for the others. The function owns the connection and closes it.
+func ConnHandler(name string) func(net.Conn) {
+	switch name {
+	case "gobwas":
+		return serveGobwas
+	case "tcp":
+		return serveTCP
+	}
+	return nil
+}
+
+// Serve runs the named echo server on ln until ln is closed, and returns the error that ended
+// accepting. Connections already accepted live on until their clients close them.
+func Serve(name string, ln net.Listener) error {
+	if _, err := Lookup(name); err != nil {
+		return err
+	}
+	if h := Handler(name); h != nil {
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		return srv.Serve(ln)
+	}
+	handle := ConnHandler(name)
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		go handle(c)
+	}
+}

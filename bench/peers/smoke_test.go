@@ -1,0 +1,161 @@
+package peers_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/rfc6455/ws/bench/peers/echoservers"
+	"github.com/rfc6455/ws/bench/peers/load"
+	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/handshake"
+	"github.com/rfc6455/ws/mask"
+)
+
+// startServer runs a library's echo server in this process on a loopback port and returns its URL.
+func startServer(t testing.TB, lib string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go echoservers.Serve(lib, ln)
+	t.Cleanup(func() { ln.Close() })
+	return "ws://" + ln.Addr().String() + "/"
+}
+
+// TestSmoke runs the load generator briefly against every library's echo server: small, large,
+// text, pipelined and fragmented messages (with pings) from several connections, every byte
+// verified and every connection closed with the close handshake; then the idle test on a few
+// connections. It proves the harness works end to end; it measures nothing.
+func TestSmoke(t *testing.T) {
+	scenarios := []load.Scenario{
+		{Conns: 1, InFlight: 1, Size: 16, Frags: 1},
+		{Conns: 4, InFlight: 4, Size: 1 << 10, Text: true, Frags: 1},
+		{Conns: 2, InFlight: 2, Size: 64 << 10, Text: true, Frags: 4},
+		{Conns: 1, InFlight: 2, Size: 1 << 20, Frags: 1},
+	}
+	const messages = 12
+	for _, lib := range echoservers.Libs {
+		t.Run(lib.Name, func(t *testing.T) {
+			target := load.Target{URL: startServer(t, lib.Name), Raw: lib.Raw}
+			opts := load.Options{Messages: messages, Timeout: 20 * time.Second}
+			for _, sc := range scenarios {
+				r := load.Run(context.Background(), target, sc, opts)
+				want := int64(sc.Conns * messages)
+				if r.Errors != 0 || r.Messages != want || r.BytesVerified != want*int64(sc.Size) {
+					t.Errorf("%s: errors %d (%s), %d messages, %d bytes verified; want %d messages",
+						sc.Name(), r.Errors, r.FirstError, r.Messages, r.BytesVerified, want)
+				}
+			}
+			idle := load.Idle(context.Background(), target, 20, load.Options{PID: os.Getpid(), Settle: 10 * time.Millisecond, Timeout: 20 * time.Second})
+			if idle.Errors != 0 || idle.IdleKiB == 0 {
+				t.Errorf("idle: errors %d (%s), RSS %d KiB", idle.Errors, idle.FirstError, idle.IdleKiB)
+			}
+		})
+	}
+}
+
+// rawDial opens a WebSocket connection with a handshake of its own, so the test can write frames
+// that a library's client would refuse to send.
+func rawDial(t *testing.T, url string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	nc, err := net.Dial("tcp", url[len("ws://"):len(url)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	key := handshake.NewKey()
+	nc.Write(handshake.AppendRequest(nil, "/", nc.RemoteAddr().String(), key, nil, "", nil))
+	br := bufio.NewReader(nc)
+	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := handshake.CheckResponse(resp, key, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	return nc, br
+}
+
+// maskedFrame encodes one client frame.
+func maskedFrame(fin bool, op frame.Opcode, p []byte) []byte {
+	h := frame.Header{Fin: fin, Op: op, Masked: true, Key: [4]byte{0x12, 0x34, 0x56, 0x78}, Length: int64(len(p))}
+	b := frame.AppendHeader(nil, h)
+	start := len(b)
+	b = append(b, p...)
+	mask.Apply(h.Key, 0, b[start:])
+	return b
+}
+
+// readReply reads frames until a whole data message or a close frame, and returns the opcode and
+// payload (for a close frame, its code).
+func readReply(br *bufio.Reader) (frame.Opcode, []byte, frame.CloseCode, error) {
+	var msg []byte
+	var op frame.Opcode
+	for {
+		h, err := frame.ReadHeader(br)
+		if err != nil {
+			return 0, nil, 0, err
+		}
+		p := make([]byte, h.Length)
+		if _, err := io.ReadFull(br, p); err != nil {
+			return 0, nil, 0, err
+		}
+		switch {
+		case h.Op == frame.OpClose:
+			code, _, err := frame.ParseClose(p)
+			return frame.OpClose, nil, code, err
+		case h.Op.IsControl():
+			continue
+		case h.Op != frame.OpContinuation:
+			op = h.Op
+		}
+		msg = append(msg, p...)
+		if h.Fin {
+			return op, msg, 0, nil
+		}
+	}
+}
+
+// TestTextValidation checks what Libs says about UTF-8: each server echoes text whose code point
+// is split across two fragments (RFC 6455 §5.4, §5.6), and fails the connection with 1007 on
+// text that is not UTF-8 (§8.1), except the server that runs with validation off, which echoes it.
+func TestTextValidation(t *testing.T) {
+	for _, lib := range echoservers.Libs {
+		if lib.Raw {
+			continue
+		}
+		t.Run(lib.Name, func(t *testing.T) {
+			url := startServer(t, lib.Name)
+
+			nc, br := rawDial(t, url)
+			nc.Write(append(maskedFrame(false, frame.OpText, []byte("caf\xc3")), maskedFrame(true, frame.OpContinuation, []byte("\xa9!"))...))
+			op, got, code, err := readReply(br)
+			if err != nil || op != frame.OpText || string(got) != "café!" {
+				t.Errorf("split code point: got %v %q (close %d), %v; want the text echoed", op, got, code, err)
+			}
+
+			nc, br = rawDial(t, url)
+			bad := []byte("ok \xed\xa0\x80 surrogate") // §8.1: U+D800 is not valid UTF-8
+			nc.Write(append(maskedFrame(false, frame.OpText, bad[:4]), maskedFrame(true, frame.OpContinuation, bad[4:])...))
+			op, got, code, err = readReply(br)
+			if lib.UTF8 == "off" {
+				if err != nil || op != frame.OpText || !bytes.Equal(got, bad) {
+					t.Errorf("invalid text with validation off: got %v %q (close %d), %v; want it echoed", op, got, code, err)
+				}
+				return
+			}
+			if err != nil || op != frame.OpClose || code != frame.CloseInvalidPayload {
+				t.Errorf("invalid text: got %v %q (close %d), %v; want close 1007", op, got, code, err)
+			}
+		})
+	}
+}
