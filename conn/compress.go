@@ -40,6 +40,8 @@ type CompressionOptions struct {
 	// the server's, or the client's, compressor (RFC 7692 §7.1.2). A client puts them in its offer;
 	// ClientMaxWindowBits -1 offers client_max_window_bits without a value, as browsers do. A
 	// server uses ClientMaxWindowBits to ask the client for a smaller window when its offer lets it.
+	// Peers built on zlib (Python's websockets among them) cannot compress with an 8-bit window
+	// and fail the connection when asked to: ask for 9 or more.
 	ServerMaxWindowBits int
 	ClientMaxWindowBits int
 }

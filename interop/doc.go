@@ -19,6 +19,11 @@
 //     seed's mqtt.js client publishing to our subscriber.
 //   - nginx_test.go: Debian's nginx terminating TLS in front of cmd/echo, as the seed's load
 //     balancer does, with cmd/wscat and a Python client going through it.
+//   - compression_test.go, compression_peers_test.go, compression_browser_test.go:
+//     permessage-deflate (RFC 7692) on, with Chromium, cmd/wscat, Python websockets and Node ws,
+//     both ways and under several negotiated parameters; the frame headers on our side (the
+//     Conn's trace hook, or a tap in front of cmd/echo for the browser) show RSV1, thresholds,
+//     ratios, window sizes and context takeover as each compressor applied them.
 //
 // The Go libraries gorilla/websocket and coder/websocket are tested in the nested module
 // interop/golibs, so that the root module keeps its empty require list.

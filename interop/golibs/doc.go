@@ -1,6 +1,7 @@
 // Package golibs holds the interop tests of our WebSocket stack with two other Go
 // implementations, gorilla/websocket and coder/websocket: their clients against our server
-// (conn.Upgrade) and our client (conn.Dial) against their servers, in process.
+// (conn.Upgrade) and our client (conn.Dial) against their servers, in process, with
+// permessage-deflate (RFC 7692) declined and, in compression_test.go, on.
 //
 // It is a module of its own (github.com/rfc6455/ws/interop/golibs) so that the root module
 // keeps its promise of no dependencies: only this module's go.mod requires the two libraries,
