@@ -9,10 +9,11 @@
 //   - load: the load generator behind cmd/wsload: pre-masked frames from many connections,
 //     every echoed byte verified, round-trip latency histograms, server RSS.
 //   - cmd/peerecho: serves one library's echo server on an address.
-//   - cmd/wsload: drives any ws:// echo server (or the TCP echo, with -raw).
+//   - cmd/wsload: drives any ws:// echo server (or the TCP echo, with -raw), with
+//     permessage-deflate if asked (-deflate, -deflate-takeover).
 //   - cmd/wstable: turns wsload's JSON results into the comparison table.
-//   - micro_test.go: masking, header parsing, handshake and in-memory echo benchmarks whose
-//     names line up so that benchstat shows the libraries side by side.
+//   - micro_test.go: masking, header parsing, handshake and in-memory echo benchmarks (also with
+//     permessage-deflate) whose names line up so that benchstat shows the libraries side by side.
 //
 // See README.md for how to run it and for the results of a real run.
 package peers

@@ -3,12 +3,14 @@ package peers_test
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"testing"
 	"unicode/utf8"
 
@@ -21,6 +23,7 @@ import (
 	"github.com/rfc6455/ws/bench/peers/load"
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/handshake"
 	"github.com/rfc6455/ws/mask"
 )
 
@@ -280,9 +283,10 @@ var echoSizes = []struct {
 	n    int
 }{{"16B", 16}, {"1KiB", 1 << 10}, {"64KiB", 64 << 10}, {"1MiB", 1 << 20}}
 
-// echoClient is the shared client of BenchmarkEcho: it writes pre-masked frames from its own
-// goroutine (streaming servers answer before they have read the whole message, and a pipe has no
-// buffer) and reads and checks each echo.
+// echoClient is the shared client of BenchmarkEcho and BenchmarkEchoDeflate: it writes
+// pre-masked frames from its own goroutine (streaming servers answer before they have read the
+// whole message, and a pipe has no buffer) and reads and checks each echo, inflating it when it
+// comes compressed.
 type echoClient struct {
 	c    net.Conn
 	br   *bufio.Reader
@@ -290,9 +294,23 @@ type echoClient struct {
 	sent chan error
 	buf  []byte
 	raw  bool
+
+	deflate *pipeDeflate // permessage-deflate is in force; nil otherwise
 }
 
-func newEchoClient(tb testing.TB, lib echoservers.Lib) *echoClient {
+// pipeDeflate is the client's permessage-deflate state (RFC 7692): the parameters in force, a
+// decompressor kept for the connection, and the server's window when it keeps its context.
+type pipeDeflate struct {
+	params handshake.DeflateParams
+	fr     io.ReadCloser
+	src    bytes.Reader
+	out    []byte
+	window []byte
+}
+
+// newEchoClient connects to lib's echo server over a pipe and, unless it is the TCP echo, does
+// the opening handshake, offering permessage-deflate in mode (load.NoCompression: nothing).
+func newEchoClient(tb testing.TB, lib echoservers.Lib, mode load.Compression) *echoClient {
 	l := servePipe(tb, lib.Name)
 	c, err := l.dial(context.Background())
 	if err != nil {
@@ -301,12 +319,25 @@ func newEchoClient(tb testing.TB, lib echoservers.Lib) *echoClient {
 	e := &echoClient{c: c, br: bufio.NewReaderSize(c, 64<<10), send: make(chan []byte), sent: make(chan error, 1), raw: lib.Raw}
 	tb.Cleanup(func() { close(e.send); c.Close() })
 	if !lib.Raw {
-		if _, err := c.Write(upgradeRequest); err != nil {
+		req := upgradeRequest
+		if mode != load.NoCompression {
+			// The same request with the extension offer before the blank line.
+			req = append(bytes.TrimSuffix(bytes.Clone(upgradeRequest), []byte("\r\n")),
+				"Sec-WebSocket-Extensions: "+mode.Offer()+"\r\n\r\n"...)
+		}
+		if _, err := c.Write(req); err != nil {
 			tb.Fatal(err)
 		}
 		resp, err := http.ReadResponse(e.br, &http.Request{Method: http.MethodGet})
 		if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
 			tb.Fatal(resp, err)
+		}
+		if mode != load.NoCompression {
+			params, err := mode.Accept(resp)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			e.deflate = &pipeDeflate{params: params, fr: flate.NewReader(nil)}
 		}
 	}
 	go func() {
@@ -339,27 +370,81 @@ func (e *echoClient) echo(wire, want []byte) error {
 
 func (e *echoClient) readMessage(want []byte) error {
 	e.buf = e.buf[:0]
-	for {
+	compressed := false
+	for first := true; ; first = false {
 		h, err := frame.ReadHeader(e.br)
 		if err != nil {
 			return err
 		}
 		start := len(e.buf)
-		e.buf = append(e.buf, make([]byte, h.Length)...)
+		e.buf = slices.Grow(e.buf, int(h.Length))[:start+int(h.Length)]
 		if _, err := io.ReadFull(e.br, e.buf[start:]); err != nil {
 			return err
 		}
 		if h.Op.IsControl() {
 			return fmt.Errorf("unexpected %v frame", h.Op)
 		}
+		switch {
+		case first && h.Rsv == frame.Rsv1 && e.deflate != nil:
+			compressed = true // RFC 7692 §6.1: RSV1 on the first frame marks a compressed message
+		case h.Rsv != 0:
+			return fmt.Errorf("RSV bits %03b on a frame", h.Rsv)
+		}
 		if h.Fin {
 			break
 		}
 	}
-	if !bytes.Equal(e.buf, want) {
+	got := e.buf
+	if compressed {
+		var err error
+		if got, err = e.deflate.inflate(e.buf); err != nil {
+			return err
+		}
+	}
+	if !bytes.Equal(got, want) {
 		return errors.New("echo differs")
 	}
+	if compressed && !e.deflate.params.ServerNoContextTakeover {
+		e.deflate.remember(want)
+	}
 	return nil
+}
+
+// deflateTail is what RFC 7692 §7.2.2 has the receiver append to a compressed message (00 00 ff
+// ff), and an empty final block so that compress/flate sees the end of the stream.
+var deflateTail = []byte{0x00, 0x00, 0xff, 0xff, 0x01, 0x00, 0x00, 0xff, 0xff}
+
+// inflate decompresses one message, starting from the server's window when it keeps its context.
+func (d *pipeDeflate) inflate(z []byte) ([]byte, error) {
+	z = append(z, deflateTail...)
+	d.src.Reset(z)
+	var dict []byte
+	if !d.params.ServerNoContextTakeover {
+		dict = d.window
+	}
+	d.fr.(flate.Resetter).Reset(&d.src, dict)
+	d.out = d.out[:0]
+	for {
+		if len(d.out) == cap(d.out) {
+			d.out = slices.Grow(d.out, 4096)
+		}
+		n, err := d.fr.Read(d.out[len(d.out):cap(d.out)])
+		d.out = d.out[:len(d.out)+n]
+		if err == io.EOF {
+			return d.out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// remember keeps the last 32 KiB inflated: the window of a server that keeps its context.
+func (d *pipeDeflate) remember(p []byte) {
+	d.window = append(d.window, p...)
+	if over := len(d.window) - 32<<10; over > 0 {
+		d.window = d.window[:copy(d.window, d.window[over:])]
+	}
 }
 
 // BenchmarkEcho measures one message's round trip through each library's echo server over an
@@ -368,10 +453,13 @@ func (e *echoClient) readMessage(want []byte) error {
 // the message once. The TCP row is the plain echo that does no WebSocket work.
 func BenchmarkEcho(b *testing.B) {
 	for _, lib := range echoservers.Libs {
+		if lib.Compression != "" {
+			continue // the same servers as without compression, as nothing is offered here
+		}
 		for _, op := range []frame.Opcode{frame.OpBinary, frame.OpText} {
 			for _, size := range echoSizes {
 				b.Run(fmt.Sprintf("lib=%s/type=%v/size=%s", lib.Name, op, size.name), func(b *testing.B) {
-					e := newEchoClient(b, lib)
+					e := newEchoClient(b, lib, load.NoCompression)
 					payload := load.TextPayload(size.n, 0)
 					wire := maskedFrame(true, op, payload)
 					e.buf = make([]byte, 0, len(wire))
@@ -392,7 +480,7 @@ func BenchmarkEcho(b *testing.B) {
 // benchmark's plumbing works.
 func TestEchoClient(t *testing.T) {
 	for _, lib := range echoservers.Libs {
-		e := newEchoClient(t, lib)
+		e := newEchoClient(t, lib, load.NoCompression)
 		for _, size := range echoSizes {
 			payload := load.TextPayload(size.n, 0)
 			if !utf8.Valid(payload) || len(payload) != size.n {
@@ -403,6 +491,119 @@ func TestEchoClient(t *testing.T) {
 			for range 3 {
 				if err := e.echo(wire, payload); err != nil {
 					t.Fatalf("%s %s: %v", lib.Name, size.name, err)
+				}
+			}
+		}
+	}
+}
+
+// deflateSizes and deflatePayloads span the permessage-deflate matrix of the load generator.
+var deflateSizes = []struct {
+	name string
+	n    int
+}{{"128B", 128}, {"1KiB", 1 << 10}, {"16KiB", 16 << 10}, {"64KiB", 64 << 10}}
+
+var deflatePayloads = []struct {
+	name string
+	sc   load.Scenario
+}{
+	{"text", load.Scenario{Text: true}},                      // JSON-like, 94-byte line repeated
+	{"ctext", load.Scenario{Text: true, Compressible: true}}, // `{"status":"ok"},` repeated
+	{"binary", load.Scenario{}},                              // random: deflate cannot shrink it
+}
+
+// deflateMode returns the load generator's mode for a compressing server.
+func deflateMode(tb testing.TB, lib echoservers.Lib) load.Compression {
+	for _, m := range []load.Compression{load.Deflate, load.DeflateTakeover} {
+		if m.String() == lib.Compression {
+			return m
+		}
+	}
+	tb.Fatalf("%s: no load mode %q", lib.Name, lib.Compression)
+	return load.NoCompression
+}
+
+// deflateMessages returns the variants of a message (load.Variants: 64 KiB of payload before one
+// repeats) as payloads and as masked frames compressed for the client window in force, RSV1 set.
+func deflateMessages(sc load.Scenario, windowBits int) (payloads, wires [][]byte) {
+	var mc load.Compressor
+	for v := range load.Variants(sc, true) {
+		p := load.Payload(sc, v)
+		payloads = append(payloads, p)
+		op := frame.OpBinary
+		if sc.Text {
+			op = frame.OpText
+		}
+		wires = append(wires, maskedFrameRsv(frame.Rsv1, op, mc.Compress(p, windowBits)))
+	}
+	return payloads, wires
+}
+
+// maskedFrameRsv encodes one unfragmented client frame with the given RSV bits.
+func maskedFrameRsv(rsv uint8, op frame.Opcode, p []byte) []byte {
+	h := frame.Header{Fin: true, Rsv: rsv, Op: op, Masked: true, Key: [4]byte{0x12, 0x34, 0x56, 0x78}, Length: int64(len(p))}
+	b := frame.AppendHeader(nil, h)
+	start := len(b)
+	b = append(b, p...)
+	mask.Apply(h.Key, 0, b[start:])
+	return b
+}
+
+// BenchmarkEchoDeflate measures one compressed message's round trip through each compressing echo
+// server over an in-memory pipe, as BenchmarkEcho does without compression: the client sends a
+// message compressed before the loop (it declares client_no_context_takeover, so every server
+// inflates the same bytes); the server inflates, validates text, compresses (or not: gws-deflate
+// sends messages under 512 B as they are) and writes it back; the client inflates and compares
+// it. The client cycles through 64 KiB of different messages, so that a server that keeps its
+// context gains what similar messages give, not what a copy of the same one would.
+//
+//	go test -run '^$' -bench EchoDeflate -count 6 . | tee deflate.txt
+//	benchstat -col /lib deflate.txt
+func BenchmarkEchoDeflate(b *testing.B) {
+	for _, lib := range echoservers.Libs {
+		if lib.Compression == "" {
+			continue
+		}
+		for _, kind := range deflatePayloads {
+			for _, size := range deflateSizes {
+				b.Run(fmt.Sprintf("lib=%s/type=%s/size=%s", lib.Name, kind.name, size.name), func(b *testing.B) {
+					e := newEchoClient(b, lib, deflateMode(b, lib))
+					sc := kind.sc
+					sc.Size = size.n
+					payloads, wires := deflateMessages(sc, e.deflate.params.ClientMaxWindowBits)
+					b.SetBytes(int64(size.n))
+					b.ReportAllocs()
+					i := 0
+					for b.Loop() {
+						if err := e.echo(wires[i], payloads[i]); err != nil {
+							b.Fatal(err)
+						}
+						i = (i + 1) % len(wires)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestEchoDeflateClient runs a few compressed echoes of each payload and size through each
+// compressing server, so that `go test` proves BenchmarkEchoDeflate's plumbing works, context
+// takeover included.
+func TestEchoDeflateClient(t *testing.T) {
+	for _, lib := range echoservers.Libs {
+		if lib.Compression == "" {
+			continue
+		}
+		for _, kind := range deflatePayloads {
+			e := newEchoClient(t, lib, deflateMode(t, lib))
+			for _, size := range deflateSizes {
+				sc := kind.sc
+				sc.Size = size.n
+				payloads, wires := deflateMessages(sc, e.deflate.params.ClientMaxWindowBits)
+				for i := range 3 {
+					if err := e.echo(wires[i], payloads[i]); err != nil {
+						t.Fatalf("%s %s %s message %d: %v", lib.Name, kind.name, size.name, i, err)
+					}
 				}
 			}
 		}

@@ -8,4 +8,8 @@
 // text message that is not UTF-8 (§8.1). Where a library does not validate UTF-8 itself, the echo
 // server does, with the standard library, so that every server does the work RFC 6455 asks; Libs
 // says which does which.
+//
+// The servers named *-deflate also accept permessage-deflate (RFC 7692): ours, gorilla and gws
+// without context takeover, and ours and gws with it (*-deflate-takeover); Lib.Compression says
+// which load mode drives them. Without an offer they echo uncompressed.
 package echoservers

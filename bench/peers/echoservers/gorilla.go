@@ -11,8 +11,14 @@ import (
 )
 
 // gorillaUpgrader uses 4 KiB buffers, as gorilla's documentation suggests for small messages;
-// compression is off (the load generator never offers it anyway).
+// compression is off.
 var gorillaUpgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096}
+
+// gorillaDeflateUpgrader is gorillaUpgrader with EnableCompression: gorilla accepts any
+// permessage-deflate offer, always answers "server_no_context_takeover;
+// client_no_context_takeover" (the only mode it supports), and then compresses every message,
+// whatever its size, with pooled compress/flate writers at its default level 1 (BestSpeed).
+var gorillaDeflateUpgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, EnableCompression: true}
 
 // failUTF8 sends the close frame that fails a connection on invalid text (RFC 6455 §7.4.1: 1007).
 func failUTF8(c *websocket.Conn) {
@@ -23,8 +29,11 @@ func failUTF8(c *websocket.Conn) {
 // serveGorilla is gorilla's simplest echo: ReadMessage and WriteMessage. gorilla does not
 // validate text, so the server checks it with utf8.Valid, as gorilla's own Autobahn server does.
 // gorilla's default handlers answer pings and echo the peer's close frame.
-func serveGorilla(w http.ResponseWriter, r *http.Request) {
-	c, err := gorillaUpgrader.Upgrade(w, r, nil)
+func serveGorilla(w http.ResponseWriter, r *http.Request) { echoGorilla(w, r, &gorillaUpgrader) }
+
+// echoGorilla is serveGorilla's loop with the given upgrader.
+func echoGorilla(w http.ResponseWriter, r *http.Request, u *websocket.Upgrader) {
+	c, err := u.Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}

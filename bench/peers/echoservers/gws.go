@@ -24,12 +24,26 @@ func (gwsHandler) OnMessage(socket *gws.Conn, message *gws.Message) {
 // example does. ParallelEnabled is false: one message at a time per connection, in order.
 type gwsServer struct{ upgrader *gws.Upgrader }
 
-func newGWS(checkUTF8 bool) *gwsServer {
+func newGWS(checkUTF8 bool, deflate gws.PermessageDeflate) *gwsServer {
 	return &gwsServer{upgrader: gws.NewUpgrader(gwsHandler{}, &gws.ServerOption{
-		ParallelEnabled:  false,
-		CheckUtf8Enabled: checkUTF8,
+		ParallelEnabled:   false,
+		CheckUtf8Enabled:  checkUTF8,
+		PermessageDeflate: deflate,
 	})}
 }
+
+// gwsDeflate enables permessage-deflate without context takeover either way, leaving the rest at
+// gws v1.8.9's defaults: klauspost/compress's flate at level 1 (BestSpeed), 15-bit windows,
+// messages under 512 bytes sent uncompressed, and one pool of 32 compressor/decompressor pairs
+// shared by all the connections of the server.
+var gwsDeflate = gws.PermessageDeflate{Enabled: true}
+
+// gwsDeflateTakeover enables context takeover both ways, at gws's defaults for it: windows of 12
+// bits (4 KiB; the response says server_max_window_bits=12 and client_max_window_bits=12) and
+// every message compressed (the threshold is off). gws does not keep a compressor per
+// connection: it keeps the last 4 KiB it sent and compresses each message with a shared
+// compressor primed with them as a dictionary.
+var gwsDeflateTakeover = gws.PermessageDeflate{Enabled: true, ServerContextTakeover: true, ClientContextTakeover: true}
 
 func (s *gwsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	socket, err := s.upgrader.Upgrade(w, r)

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/lxzan/gws"
 )
 
 // ReadLimit is the largest message every WebSocket echo server accepts, counted across its
@@ -21,8 +23,12 @@ type Lib struct {
 	UTF8 string
 	// Raw is true for the plain TCP echo, which does not speak WebSocket; clients must talk to it
 	// in raw mode (see package load).
-	Raw  bool
-	Note string // how the server is written
+	Raw bool
+	// Compression is how the server answers a permessage-deflate offer (RFC 7692): "" for not at
+	// all, "deflate" for no context takeover, "deflate-takeover" for a server that keeps its
+	// compression context; the names of the load generator's modes (load.Compression).
+	Compression string
+	Note        string // how the server is written
 }
 
 // Libs lists every echo server in a fixed order: ours first, then the peers, then the baseline.
@@ -35,6 +41,12 @@ var Libs = []Lib{
 	{Name: "gws-noutf8", UTF8: "off", Note: "as gws but CheckUtf8Enabled=false: text is NOT validated"},
 	{Name: "coder", UTF8: "server", Note: "Accept, Reader/Writer streaming; incremental UTF-8 check"},
 	{Name: "tcp", UTF8: "off", Raw: true, Note: "plain TCP echo: io.Copy's read/write loop, 32 KiB buffer, no WebSocket work"},
+
+	{Name: "ours-deflate", UTF8: "library", Compression: "deflate", Note: "as ours with Compression: &conn.CompressionOptions{} (BestSpeed, threshold 128 B, no context takeover)"},
+	{Name: "ours-deflate-takeover", UTF8: "library", Compression: "deflate-takeover", Note: "as ours-deflate with ContextTakeover: true (a compressor per connection)"},
+	{Name: "gorilla-deflate", UTF8: "server", Compression: "deflate", Note: "as gorilla with EnableCompression (level 1, every message, no context takeover only)"},
+	{Name: "gws-deflate", UTF8: "library", Compression: "deflate", Note: "as gws with PermessageDeflate{Enabled} (klauspost flate level 1, threshold 512 B, no context takeover)"},
+	{Name: "gws-deflate-takeover", UTF8: "library", Compression: "deflate-takeover", Note: "as gws-deflate with Server/ClientContextTakeover (4 KiB windows, every message)"},
 }
 
 // ErrUnknownLib is returned by Serve and Lookup for a library name not in Libs.
@@ -62,11 +74,21 @@ func Handler(name string) http.Handler {
 	case "gorilla-stream":
 		return http.HandlerFunc(serveGorillaStream)
 	case "gws":
-		return newGWS(true)
+		return newGWS(true, gws.PermessageDeflate{})
 	case "gws-noutf8":
-		return newGWS(false)
+		return newGWS(false, gws.PermessageDeflate{})
 	case "coder":
 		return http.HandlerFunc(serveCoder)
+	case "ours-deflate":
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { echoOurs(w, r, oursDeflate) })
+	case "ours-deflate-takeover":
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { echoOurs(w, r, oursDeflateTakeover) })
+	case "gorilla-deflate":
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { echoGorilla(w, r, &gorillaDeflateUpgrader) })
+	case "gws-deflate":
+		return newGWS(true, gwsDeflate)
+	case "gws-deflate-takeover":
+		return newGWS(true, gwsDeflateTakeover)
 	}
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/rfc6455/ws/frame"
@@ -23,6 +25,9 @@ type Target struct {
 	// Raw talks to a plain TCP echo: no handshake, no close handshake, and the echo must be the
 	// very bytes sent, frames and all.
 	Raw bool
+	// Compression offers permessage-deflate and requires the server to accept it as the mode
+	// says (see Compression); not with Raw.
+	Compression Compression
 }
 
 // client is one connection of the load generator.
@@ -35,12 +40,19 @@ type client struct {
 	pongs           int    // pongs received
 	nextPing        int    // which ping of a message the next pong answers (1-based)
 	ctrl            []byte // payload of a control frame being read
+
+	deflate    *clientDeflate // permessage-deflate is in force; nil otherwise
+	extensions string         // the server's Sec-WebSocket-Extensions
+	wireBytes  int64          // payload bytes of the echoes' data frames, as they came (compressed or not)
+	compressed int64          // echoes that came compressed (RSV1)
 }
 
 // dial opens a connection to t and, unless raw, performs the opening handshake (RFC 6455 §4.1):
 // the request from handshake.AppendRequest, the response checked by handshake.CheckResponse.
-// bufSize is the read buffer, which also bounds how much is compared at a time.
-func dial(ctx context.Context, t Target, bufSize int) (*client, error) {
+// bufSize is the read buffer, which also bounds how much is compared at a time. With t.Compression
+// the offer and the server's answer are checked too (Compression.Accept), and compressed echoes
+// are inflated with decompressors from inflaters.
+func dial(ctx context.Context, t Target, bufSize int, inflaters *sync.Pool) (*client, error) {
 	u, err := url.Parse(t.URL)
 	if err != nil {
 		return nil, err
@@ -66,7 +78,11 @@ func dial(ctx context.Context, t Target, bufSize int) (*client, error) {
 		defer nc.SetDeadline(time.Time{})
 	}
 	key := handshake.NewKey()
-	req := handshake.AppendRequest(nil, u.RequestURI(), u.Host, key, nil, "", nil)
+	var offered []string
+	if t.Compression != NoCompression {
+		offered = []string{handshake.PermessageDeflate}
+	}
+	req := handshake.AppendRequest(nil, u.RequestURI(), u.Host, key, nil, t.Compression.Offer(), nil)
 	if _, err := nc.Write(req); err != nil {
 		nc.Close()
 		return nil, err
@@ -77,15 +93,25 @@ func dial(ctx context.Context, t Target, bufSize int) (*client, error) {
 		return nil, fmt.Errorf("load: reading the handshake response: %w", err)
 	}
 	resp.Body.Close()
-	if err := handshake.CheckResponse(resp, key, nil, nil); err != nil {
+	if err := handshake.CheckResponse(resp, key, nil, offered); err != nil {
 		nc.Close()
 		return nil, err
+	}
+	if t.Compression != NoCompression {
+		params, err := t.Compression.Accept(resp)
+		if err != nil {
+			nc.Close()
+			return nil, err
+		}
+		c.deflate = &clientDeflate{params: params, inflaters: inflaters}
+		c.extensions = resp.Header.Get("Sec-WebSocket-Extensions")
 	}
 	return c, nil
 }
 
 // readHeader reads one frame header from the buffer without allocating, and applies the rules a
-// client checks on every frame (§5.1: a server never masks; §5.2, §5.5).
+// client checks on every frame (§5.1: a server never masks; §5.2, §5.5). RSV1 passes when
+// permessage-deflate is in force (RFC 7692 §6); readEcho checks where it may be.
 func (c *client) readHeader() (frame.Header, error) {
 	b, err := c.br.Peek(2)
 	if err != nil {
@@ -100,8 +126,15 @@ func (c *client) readHeader() (frame.Header, error) {
 		return frame.Header{}, err
 	}
 	c.br.Discard(n)
-	return h, h.Check(frame.RoleClient, 0)
+	var rsv uint8
+	if c.deflate != nil {
+		rsv = frame.Rsv1
+	}
+	return h, h.Check(frame.RoleClient, rsv)
 }
+
+// errRsv1 reports RSV1 where RFC 7692 §6.1 forbids it: on a control or a continuation frame.
+var errRsv1 = errors.New("load: RSV1 set on a control or continuation frame (RFC 7692 §6.1)")
 
 // errMismatch reports an echo that differs from what was sent.
 var errMismatch = errors.New("load: echo differs from the message sent")
@@ -136,19 +169,24 @@ func mismatchAt(got, want []byte) int {
 
 // readEcho reads the echo of m and checks it: in raw mode the same bytes as m.wire; otherwise one
 // message with m's opcode and payload, in any number of frames (§5.4), with pongs for m's pings
-// allowed before, between and after them.
+// allowed before, between and after them. With permessage-deflate in force the echo may come
+// compressed (RSV1 on its first frame, RFC 7692 §6.1) or not; a compressed one is inflated and
+// compared whole.
 func (c *client) readEcho(m *message) error {
 	if c.raw {
 		return c.expect(m.wire)
 	}
 	want := m.payload
-	started := false
+	started, compressed := false, false
 	for {
 		h, err := c.readHeader()
 		if err != nil {
 			return err
 		}
 		if h.Op.IsControl() {
+			if h.Rsv != 0 {
+				return errRsv1
+			}
 			if err := c.readControl(h); err != nil {
 				return err
 			}
@@ -157,10 +195,32 @@ func (c *client) readEcho(m *message) error {
 		if err := frame.CheckSequence(started, h); err != nil {
 			return err
 		}
-		if !started && h.Op != m.op {
-			return fmt.Errorf("%w: opcode %v, want %v", errMismatch, h.Op, m.op)
+		if !started {
+			if h.Op != m.op {
+				return fmt.Errorf("%w: opcode %v, want %v", errMismatch, h.Op, m.op)
+			}
+			compressed = h.Rsv&frame.Rsv1 != 0
+			if compressed {
+				c.deflate.zbuf = c.deflate.zbuf[:0]
+			}
+		} else if h.Rsv != 0 {
+			return errRsv1
 		}
 		started = true
+		c.wireBytes += h.Length
+		if compressed {
+			if err := c.readCompressed(h.Length, len(m.payload)); err != nil {
+				return err
+			}
+			if !h.Fin {
+				continue
+			}
+			if err := c.deflate.verify(m.payload); err != nil {
+				return err
+			}
+			c.compressed++
+			return nil
+		}
 		if h.Length > int64(len(want)) {
 			return fmt.Errorf("%w: %d more payload bytes than sent", errMismatch, h.Length-int64(len(want)))
 		}
@@ -175,6 +235,20 @@ func (c *client) readEcho(m *message) error {
 			return nil
 		}
 	}
+}
+
+// readCompressed appends n payload bytes of a compressed echo to the message's compressed bytes.
+// A deflate stream that is far larger than the payload it carries is refused before it is read:
+// even stored blocks add only 5 bytes per 64 KiB (RFC 1951 §3.2.4).
+func (c *client) readCompressed(n int64, size int) error {
+	z := c.deflate
+	if limit := int64(2*size + 1024); int64(len(z.zbuf))+n > limit {
+		return fmt.Errorf("%w: a compressed echo of %d bytes or more for %d bytes sent", errMismatch, int64(len(z.zbuf))+n, size)
+	}
+	start := len(z.zbuf)
+	z.zbuf = slices.Grow(z.zbuf, int(n))[:start+int(n)]
+	_, err := io.ReadFull(c.br, z.zbuf[start:])
+	return err
 }
 
 // readControl handles a control frame from the server: a pong must answer our next ping.
@@ -224,6 +298,9 @@ func (c *client) closeHandshake(timeout time.Duration) error {
 		h, err := c.readHeader()
 		if err != nil {
 			return fmt.Errorf("load: waiting for the server's close: %w", err)
+		}
+		if h.Op.IsControl() && h.Rsv != 0 {
+			return errRsv1
 		}
 		if h.Op != frame.OpClose {
 			if !h.Op.IsControl() {

@@ -15,4 +15,13 @@
 //
 // In raw mode, for the plain TCP echo baseline, the client sends exactly the same bytes, without a
 // handshake, and expects exactly the same bytes back.
+//
+// With Target.Compression the client offers permessage-deflate (RFC 7692) with package
+// handshake's DeflateOffer, checks the answer with AcceptDeflateResponse and the mode's
+// expectations (Compression.Accept), and fails every connection that did not get them. Its
+// messages are compressed once per scenario (CompressMessage, within the client_max_window_bits
+// in force) and sent with RSV1 on their first frame (§6); each echo may come compressed or not,
+// RSV1 is allowed on the first frame of a data message only (§6.1), and a compressed echo is
+// inflated (from the server's window when the server keeps its context, §7.1.1) and compared
+// byte for byte, as an uncompressed one is. DeflateMatrix is the scenario set for these runs.
 package load

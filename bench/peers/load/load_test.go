@@ -89,7 +89,7 @@ func TestFramesDecode(t *testing.T) {
 		{Conns: 1, InFlight: 1, Size: 70000, Frags: 3},
 		{Conns: 1, InFlight: 1, Size: 5, Text: true, Frags: 5},
 	} {
-		msgs := buildMessages(sc)
+		msgs := buildMessages(sc, wireFormat{})
 		for v, m := range msgs {
 			if sc.Text && !utf8.Valid(m.payload) {
 				t.Errorf("%s variant %d: text is not UTF-8", sc.Name(), v)

@@ -45,6 +45,10 @@ type Result struct {
 	Frags    int    `json:"frags"`
 	Raw      bool   `json:"raw,omitempty"`
 
+	Compressible bool   `json:"compressible,omitempty"` // text that deflate shrinks a lot ("ctext")
+	Compression  string `json:"compression,omitempty"`  // "deflate" or "deflate-takeover": what was offered (Target.Compression)
+	Extensions   string `json:"extensions,omitempty"`   // the server's Sec-WebSocket-Extensions, from the first connection
+
 	Messages   int64   `json:"messages"` // echoes completed inside the measured window
 	Seconds    float64 `json:"seconds"`  // the measured window
 	MsgsPerSec float64 `json:"msgs_per_sec"`
@@ -54,8 +58,15 @@ type Result struct {
 	MaxUs      float64 `json:"max_us"`
 
 	BytesVerified int64  `json:"bytes_verified"` // payload bytes compared, warmup included
+	Echoes        int64  `json:"echoes"`         // echoes verified, warmup included
 	Errors        int    `json:"errors"`         // connections that failed, mismatches included
 	FirstError    string `json:"first_error,omitempty"`
+
+	// With compression: how many echoes came compressed (RSV1), and the payload bytes of the
+	// echoes' data frames as they came, so that EchoWireBytes / BytesVerified is the size on the
+	// wire per byte of payload.
+	CompressedEchoes int64 `json:"compressed_echoes,omitempty"`
+	EchoWireBytes    int64 `json:"echo_wire_bytes,omitempty"`
 
 	RSSBeforeKiB int64 `json:"rss_before_kib,omitempty"` // server RSS before connecting
 	RSSPeakKiB   int64 `json:"rss_peak_kib,omitempty"`   // largest sample while running
@@ -68,6 +79,10 @@ type Result struct {
 func (r Result) String() string {
 	s := fmt.Sprintf("%-26s %10.0f msg/s %9.2f MB/s  p50 %8.1fµs  p99 %8.1fµs  errors %d",
 		r.Scenario, r.MsgsPerSec, r.MBPerSec, r.P50us, r.P99us, r.Errors)
+	if r.Compression != "" && r.Echoes > 0 && r.BytesVerified > 0 {
+		s += fmt.Sprintf("  wire/payload %.3f  compressed %d%%", float64(r.EchoWireBytes)/float64(r.BytesVerified),
+			100*r.CompressedEchoes/r.Echoes)
+	}
 	if r.RSSPeakKiB > 0 {
 		s += fmt.Sprintf("  rss %.1f/%.1f/%.1f MiB", float64(r.RSSBeforeKiB)/1024,
 			float64(r.RSSPeakKiB)/1024, float64(r.RSSAfterKiB)/1024)
@@ -83,6 +98,7 @@ type connStats struct {
 	hist     histogram
 	inWindow int64
 	verified int64
+	echoes   int64
 	err      error
 }
 
@@ -93,18 +109,25 @@ type connStats struct {
 func Run(ctx context.Context, t Target, sc Scenario, o Options) Result {
 	o = o.withDefaults()
 	res := Result{Scenario: sc.Name(), Conns: sc.Conns, InFlight: sc.InFlight, Size: sc.Size,
-		Text: sc.Text, Frags: sc.Frags, Raw: t.Raw, Start: time.Now()}
+		Text: sc.Text, Frags: sc.Frags, Raw: t.Raw, Compressible: sc.Compressible,
+		Compression: t.Compression.String(), Start: time.Now()}
 	if err := sc.Validate(); err != nil {
 		res.Errors, res.FirstError = 1, err.Error()
 		return res
 	}
-	msgs := buildMessages(sc)
+	if t.Raw && t.Compression != NoCompression {
+		res.Errors, res.FirstError = 1, "load: compression in raw mode"
+		return res
+	}
 	if o.PID > 0 {
 		res.RSSBeforeKiB, _ = RSS(o.PID)
 	}
 	sampler := startRSS(o.PID)
 
 	clients, errs := dialAll(ctx, t, sc.Conns, o.ReadBuffer, o.Timeout)
+	wf, extensions := agree(clients, errs)
+	res.Extensions = extensions
+	msgs := buildMessages(sc, wf) // after the handshakes: the client's window is known only then
 	stats := make([]connStats, len(clients))
 	t0 := time.Now().Add(o.Warmup)
 	t1 := t0.Add(o.Duration)
@@ -146,6 +169,11 @@ func Run(ctx context.Context, t Target, sc Scenario, o Options) Result {
 		total.merge(&stats[i].hist)
 		res.Messages += stats[i].inWindow
 		res.BytesVerified += stats[i].verified
+		res.Echoes += stats[i].echoes
+		if c := clients[i]; c != nil {
+			res.CompressedEchoes += c.compressed
+			res.EchoWireBytes += c.wireBytes
+		}
 	}
 	for _, err := range errs {
 		if err != nil {
@@ -171,12 +199,40 @@ const dialParallelism = 64
 func dialAll(ctx context.Context, t Target, n, bufSize int, timeout time.Duration) ([]*client, []error) {
 	clients := make([]*client, n)
 	errs := make([]error, n)
+	inflaters := newInflaterPool()
 	parallel(n, func(i int) {
 		dctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		clients[i], errs[i] = dial(dctx, t, bufSize)
+		clients[i], errs[i] = dial(dctx, t, bufSize, inflaters)
 	})
 	return clients, errs
+}
+
+// agree returns how messages go on the wire, from the parameters the first connection negotiated,
+// and the server's Sec-WebSocket-Extensions. The messages are built once for all connections, so
+// a connection that negotiated other parameters is closed with an error (a server answers the
+// same offer the same way).
+func agree(clients []*client, errs []error) (wireFormat, string) {
+	var first *client
+	for i, c := range clients {
+		if c == nil || c.deflate == nil {
+			continue
+		}
+		if first == nil {
+			first = c
+			continue
+		}
+		if c.deflate.params != first.deflate.params {
+			errs[i] = fmt.Errorf("%w: parameters %+v differ from the first connection's %+v",
+				ErrNotNegotiated, c.deflate.params, first.deflate.params)
+			c.nc.Close()
+			clients[i] = nil
+		}
+	}
+	if first == nil {
+		return wireFormat{}, ""
+	}
+	return wireFormat{compress: true, windowBits: first.deflate.params.ClientMaxWindowBits}, first.extensions
 }
 
 // parallel calls f(0) … f(n-1), dialParallelism at a time, and waits for them.
@@ -231,19 +287,19 @@ func (c *client) echoLoop(msgs []message, sc Scenario, t0, t1 time.Time, count i
 				writerDone <- nil
 				return
 			}
-			wire := msgs[next%variants].wire
+			wire := msgs[next%len(msgs)].wire
 			sent <- now
 			next++
 			if len(wire) <= batchLimit/2 {
 				// Join the messages that free slots allow, as a pipelining client would.
 				batch = append(batch[:0], wire...)
-				for len(batch)+len(msgs[next%variants].wire) <= batchLimit && (count == 0 || next < count) {
+				for len(batch)+len(msgs[next%len(msgs)].wire) <= batchLimit && (count == 0 || next < count) {
 					select {
 					case slots <- struct{}{}:
 					default:
 						goto write
 					}
-					batch = append(batch, msgs[next%variants].wire...)
+					batch = append(batch, msgs[next%len(msgs)].wire...)
 					sent <- now
 					next++
 				}
@@ -269,7 +325,7 @@ func (c *client) echoLoop(msgs []message, sc Scenario, t0, t1 time.Time, count i
 			deadline = now.Add(timeout)
 			c.nc.SetReadDeadline(deadline)
 		}
-		m := &msgs[received%variants]
+		m := &msgs[received%len(msgs)]
 		if err = c.readEcho(m); err != nil {
 			err = fmt.Errorf("message %d: %w", received, err)
 			break
@@ -280,6 +336,7 @@ func (c *client) echoLoop(msgs []message, sc Scenario, t0, t1 time.Time, count i
 			st.inWindow++
 		}
 		st.verified += int64(len(m.payload))
+		st.echoes++
 		received++
 		<-slots
 	}

@@ -13,13 +13,21 @@ type Scenario struct {
 	Size     int  // payload bytes per message
 	Text     bool // text (UTF-8, validated by the server) rather than binary
 	Frags    int  // frames per message; more than 1 puts a ping between each two fragments
+
+	// Compressible, with Text, sends CompressibleTextPayload instead of TextPayload: text that
+	// deflate shrinks a lot at every size, for the permessage-deflate matrix.
+	Compressible bool
 }
 
-// Name is the scenario's name in results: c<conns>/k<in flight>/<text|binary>/<size>, with
-// /frag<n> appended for fragmented messages, such as "c16/k1/text/1KiB/frag4".
+// Name is the scenario's name in results: c<conns>/k<in flight>/<text|ctext|binary>/<size>,
+// with /frag<n> appended for fragmented messages, such as "c16/k1/text/1KiB/frag4". "ctext" is
+// compressible text.
 func (s Scenario) Name() string {
 	kind := "binary"
-	if s.Text {
+	switch {
+	case s.Compressible:
+		kind = "ctext"
+	case s.Text:
 		kind = "text"
 	}
 	name := fmt.Sprintf("c%d/k%d/%s/%s", s.Conns, s.InFlight, kind, FormatSize(s.Size))
@@ -42,6 +50,8 @@ func (s Scenario) Validate() error {
 		return fmt.Errorf("load: %d fragments", s.Frags)
 	case s.Frags > 1 && s.Frags > s.Size:
 		return fmt.Errorf("load: %d fragments of a %d-byte message", s.Frags, s.Size)
+	case s.Compressible && !s.Text:
+		return fmt.Errorf("load: compressible binary messages: Compressible needs Text")
 	}
 	return nil
 }
@@ -101,14 +111,57 @@ func QuickMatrix() []Scenario {
 	return q
 }
 
-// Lookup returns the scenario of the standard matrix with the given name.
+// DeflateMatrix returns the 51 scenarios of the permessage-deflate matrix: conns {1, 16, 256} ×
+// in flight {1, 16} × size {128 B, 1 KiB, 16 KiB, 64 KiB} × {text, ctext, binary}, keeping, as
+// Matrix does, only the cells with at most MaxBytesInFlight (2 MiB) of payload in flight. That
+// drops, for each of the three payloads, c16/k16/{16KiB,64KiB}, c256/k1/{16KiB,64KiB} and
+// c256/k16/{1KiB,16KiB,64KiB} (7 of 24). Messages are not fragmented. Sizes start at 128 B:
+// below that deflate cannot win, and the servers send such messages uncompressed anyway.
+func DeflateMatrix() []Scenario {
+	var m []Scenario
+	for _, conns := range []int{1, 16, 256} {
+		for _, inflight := range []int{1, 16} {
+			for _, size := range []int{128, 1 << 10, 16 << 10, 64 << 10} {
+				if conns*inflight*size > MaxBytesInFlight {
+					continue
+				}
+				for _, p := range []Scenario{{Text: true}, {Text: true, Compressible: true}, {}} {
+					p.Conns, p.InFlight, p.Size, p.Frags = conns, inflight, size, 1
+					m = append(m, p)
+				}
+			}
+		}
+	}
+	return m
+}
+
+// QuickDeflateMatrix returns 8 scenarios of DeflateMatrix that span it: one message at a time
+// of each payload, pipelined, many connections, and the largest messages.
+func QuickDeflateMatrix() []Scenario {
+	names := []string{
+		"c1/k1/text/1KiB", "c1/k1/ctext/16KiB", "c1/k1/binary/64KiB", "c1/k16/text/16KiB",
+		"c16/k1/ctext/1KiB", "c16/k16/binary/1KiB", "c256/k1/text/1KiB", "c256/k16/ctext/128B",
+	}
+	var q []Scenario
+	for _, n := range names {
+		s, err := Lookup(n)
+		if err != nil {
+			panic(err) // the list above names scenarios of DeflateMatrix
+		}
+		q = append(q, s)
+	}
+	return q
+}
+
+// Lookup returns the scenario with the given name from the standard matrix or the
+// permessage-deflate matrix.
 func Lookup(name string) (Scenario, error) {
-	for _, s := range Matrix() {
+	for _, s := range append(Matrix(), DeflateMatrix()...) {
 		if s.Name() == name {
 			return s, nil
 		}
 	}
-	return Scenario{}, fmt.Errorf("load: no scenario %q in the standard matrix", name)
+	return Scenario{}, fmt.Errorf("load: no scenario %q in the standard or the deflate matrix", name)
 }
 
 // FormatSize writes a byte count the way scenario names do: 16B, 1KiB, 64KiB, 1MiB.

@@ -4,6 +4,7 @@
 // Usage:
 //
 //	peerecho -lib ours|gorilla|gorilla-stream|gobwas|gws|gws-noutf8|coder|tcp [-addr 127.0.0.1:0]
+//	peerecho -lib ours-deflate|ours-deflate-takeover|gorilla-deflate|gws-deflate|gws-deflate-takeover
 //
 // It prints "listening on ADDRESS" on standard output once it accepts connections (with -addr
 // ending in :0, the port the system chose), and runs until it is killed. It raises its soft limit
@@ -31,7 +32,7 @@ func main() {
 	flag.Parse()
 	if *list {
 		for _, l := range echoservers.Libs {
-			fmt.Printf("%-15s UTF-8: %-7s %s\n", l.Name, l.UTF8, l.Note)
+			fmt.Printf("%-21s UTF-8: %-7s %s\n", l.Name, l.UTF8, l.Note)
 		}
 		return
 	}

@@ -8,6 +8,14 @@
 //	wsload -url ws://127.0.0.1:8080/ -matrix full [-run RE]   the standard matrix (-list shows it)
 //	wsload -url ws://127.0.0.1:8080/ -pid PID -idle 10000     server memory per idle connection
 //	wsload -url ws://127.0.0.1:9000/ -raw ...                 a plain TCP echo: same bytes, no WebSocket
+//	wsload -url ws://127.0.0.1:8080/ -deflate -matrix deflate permessage-deflate, no context takeover
+//	wsload -url ws://127.0.0.1:8080/ -deflate-takeover ...    permessage-deflate, server keeps its context
+//
+// With -deflate or -deflate-takeover the client offers permessage-deflate (RFC 7692), fails every
+// connection whose server does not accept it as the mode requires, sends messages compressed
+// once before the run (it always declares client_no_context_takeover), and inflates and compares
+// every echo; see load.Compression. The line of a run adds the echoes' bytes on the wire per byte
+// of payload and the share of echoes that came compressed.
 //
 // One line per scenario: messages per second, payload MB/s, round-trip p50 and p99, errors, and
 // with -pid the server's RSS before, at its peak and after. -json FILE appends the same as one JSON
@@ -42,12 +50,15 @@ func main() {
 		inflight = flag.Int("inflight", 1, "messages in flight per connection")
 		sizeStr  = flag.String("size", "16B", "message `size`: 16B, 1KiB, 1MiB or bytes")
 		text     = flag.Bool("text", false, "send text messages (valid UTF-8)")
+		ctext    = flag.Bool("ctext", false, "send highly compressible text messages")
 		binary   = flag.Bool("binary", false, "send binary messages (the default)")
 		frags    = flag.Int("frag", 1, "frames per message; more than 1 puts a ping between fragments")
 		duration = flag.Duration("duration", 3*time.Second, "measured time per scenario")
 		warmup   = flag.Duration("warmup", 500*time.Millisecond, "echo this long before measuring")
 		messages = flag.Int("messages", 0, "send exactly `N` messages per connection instead of -duration (all measured)")
-		matrix   = flag.String("matrix", "", "run a standard matrix: full (53 scenarios) or quick (8)")
+		matrix   = flag.String("matrix", "", "run a matrix: full (53 scenarios), quick (8), deflate (51) or deflate-quick (8)")
+		deflate  = flag.Bool("deflate", false, "offer permessage-deflate with no context takeover either way; require it")
+		takeover = flag.Bool("deflate-takeover", false, "offer permessage-deflate with client_no_context_takeover; require a server that keeps its context")
 		runRE    = flag.String("run", "", "with -matrix: only scenarios whose name matches this `regexp`")
 		count    = flag.Int("count", 1, "run each scenario this many times")
 		list     = flag.Bool("list", false, "list the scenarios of -matrix (default full) and exit")
@@ -69,8 +80,20 @@ func main() {
 	if *url == "" {
 		log.Fatal("-url is required")
 	}
-	if *text && *binary {
-		log.Fatal("-text and -binary exclude each other")
+	if (*text || *ctext) && *binary {
+		log.Fatal("-text or -ctext and -binary exclude each other")
+	}
+	compression := load.NoCompression
+	switch {
+	case *deflate && *takeover:
+		log.Fatal("-deflate and -deflate-takeover exclude each other")
+	case *deflate:
+		compression = load.Deflate
+	case *takeover:
+		compression = load.DeflateTakeover
+	}
+	if *raw && compression != load.NoCompression {
+		log.Fatal("-raw talks to a plain TCP echo: no compression")
 	}
 	raiseFileLimit()
 
@@ -89,12 +112,12 @@ func main() {
 		if len(scenarios) == 0 {
 			log.Fatalf("no scenario of -matrix %s matches -run %q", *matrix, *runRE)
 		}
-	case *idle == 0 || flagsSet("conns", "inflight", "size", "text", "binary", "frag", "messages"):
+	case *idle == 0 || flagsSet("conns", "inflight", "size", "text", "ctext", "binary", "frag", "messages"):
 		size, err := load.ParseSize(*sizeStr)
 		if err != nil {
 			log.Fatal(err)
 		}
-		s := load.Scenario{Conns: *conns, InFlight: *inflight, Size: size, Text: *text, Frags: *frags}
+		s := load.Scenario{Conns: *conns, InFlight: *inflight, Size: size, Text: *text || *ctext, Compressible: *ctext, Frags: *frags}
 		if err := s.Validate(); err != nil {
 			log.Fatal(err)
 		}
@@ -111,10 +134,17 @@ func main() {
 		out = json.NewEncoder(f)
 	}
 
-	target := load.Target{URL: *url, Raw: *raw}
+	target := load.Target{URL: *url, Raw: *raw, Compression: compression}
 	opts := load.Options{Duration: *duration, Warmup: *warmup, Messages: *messages, PID: *pid, Timeout: *timeout, Settle: *settle}
 	ctx := context.Background()
-	fmt.Printf("# wsload %s%s  %s  GOMAXPROCS=%d  load average %s\n", *url, map[bool]string{true: " (raw)"}[*raw],
+	mode := ""
+	switch {
+	case *raw:
+		mode = " (raw)"
+	case compression != load.NoCompression:
+		mode = fmt.Sprintf(" (%s: offers %q)", compression, compression.Offer())
+	}
+	fmt.Printf("# wsload %s%s  %s  GOMAXPROCS=%d  load average %s\n", *url, mode,
 		time.Now().Format(time.RFC3339), runtime.GOMAXPROCS(0), loadAverage())
 	failed := false
 	if *idle > 0 {
@@ -154,8 +184,12 @@ func pickMatrix(name string) []load.Scenario {
 		return load.Matrix()
 	case "quick":
 		return load.QuickMatrix()
+	case "deflate":
+		return load.DeflateMatrix()
+	case "deflate-quick":
+		return load.QuickDeflateMatrix()
 	}
-	log.Fatalf("-matrix %q: want full or quick", name)
+	log.Fatalf("-matrix %q: want full, quick, deflate or deflate-quick", name)
 	return nil
 }
 

@@ -6,8 +6,12 @@
 // Usage:
 //
 //	wstable [-ours ours] [-gorilla gorilla] [-tcp tcp] [-exclude gws-noutf8] results.jsonl...
+//	wstable -deflate [-pairs a/b,c/d] results.jsonl...
 //
-// When a (library, scenario) pair was measured several times, the median is used.
+// With -deflate it prints the tables of the permessage-deflate runs instead (run-matrix.sh
+// -deflate): throughput with the ratios of -pairs, the echoes' size on the wire, peak RSS and
+// memory per connection. When a (library, scenario) pair was measured several times, the median
+// is used.
 package main
 
 import (
@@ -32,6 +36,8 @@ func main() {
 	gorilla := flag.String("gorilla", "gorilla", "label of the reference library")
 	tcp := flag.String("tcp", "tcp", "label of the plain TCP echo")
 	exclude := flag.String("exclude", "gws-noutf8", "comma-separated labels that are not peers (shown, never the best peer): configurations that skip work RFC 6455 requires")
+	deflate := flag.Bool("deflate", false, "print the permessage-deflate tables")
+	pairs := flag.String("pairs", defaultDeflatePairs, "with -deflate: comma-separated `a/b` label pairs whose throughput ratio a/b to show")
 	flag.Parse()
 
 	echo := map[string]map[string][]load.Result{} // scenario → label → runs
@@ -70,11 +76,19 @@ func main() {
 		}
 		f.Close()
 	}
-	sortScenarios(scenarios)
+	order := load.Matrix()
+	if *deflate {
+		order = load.DeflateMatrix()
+	}
+	sortScenarios(scenarios, order)
 	t := table{ours: *ours, gorilla: *gorilla, tcp: *tcp, labels: orderLabels(labels, *ours, *tcp),
 		notPeer: map[string]bool{*ours: true, *tcp: true}, echo: echo, idle: idle, scenarios: scenarios}
 	for _, x := range strings.Split(*exclude, ",") {
 		t.notPeer[strings.TrimSpace(x)] = true
+	}
+	if *deflate {
+		t.printDeflate(parsePairs(*pairs))
+		return
 	}
 	t.print()
 }
@@ -86,10 +100,10 @@ func appendNew(list []string, s string) []string {
 	return append(list, s)
 }
 
-// sortScenarios orders scenarios as the standard matrix does, unknown ones last.
-func sortScenarios(names []string) {
+// sortScenarios orders scenarios as matrix does, unknown ones last.
+func sortScenarios(names []string, matrix []load.Scenario) {
 	order := map[string]int{}
-	for i, s := range load.Matrix() {
+	for i, s := range matrix {
 		order[s.Name()] = i
 	}
 	rank := func(n string) int {
@@ -292,7 +306,7 @@ func (t *table) print() {
 
 	t.printLatency()
 	t.printRSS()
-	t.printIdle()
+	t.printIdle("a 1 KiB echo")
 	t.printTargets(gmVsBestPeer, bestName, geomean(vsBest), cells, errs)
 }
 
@@ -341,13 +355,13 @@ func (t *table) printRSS() {
 	fmt.Println()
 }
 
-func (t *table) printIdle() {
+func (t *table) printIdle(echo string) {
 	if len(t.idle) == 0 {
 		return
 	}
 	fmt.Println("### Server RSS per idle connection")
 	fmt.Println()
-	fmt.Println("| lib | conns | KiB/conn idle | KiB/conn after a 1 KiB echo | errors |")
+	fmt.Printf("| lib | conns | KiB/conn idle | KiB/conn after %s | errors |\n", echo)
 	fmt.Println("|---|---:|---:|---:|---:|")
 	for _, l := range t.labels {
 		runs := t.idle[l]
