@@ -4,6 +4,13 @@ in the manner of the Autobahn TestSuite: a few hundred cases that send frames
 crafted byte by byte, valid and invalid, and judge what the endpoint does. The
 cases live in package conn/conform; this is their command line.
 
+The cases come in families, as Autobahn's do: 1 framing, 2 pings and pongs,
+3 reserved bits, 4 opcodes, 5 fragmentation, 6 UTF-8, 7 the close handshake,
+9 limits and speed, 10 fragmentation by the peer, and 12 and 13
+permessage-deflate (RFC 7692) with different data and different parameters.
+Only families 12 and 13 offer an extension; an endpoint without
+permessage-deflate gets INFORMATIONAL for them.
+
 Usage:
 
 	wsconform server [flags] ws://host:port/path
@@ -47,7 +54,7 @@ Both modes:
 		comma-separated case patterns to leave out
 	-timeout duration
 		time limit of each case (default 5s; the large cases of family 9
-		have longer limits of their own)
+		and the cases of families 12 and 13 have longer limits of their own)
 	-report dir
 		write AGENT.json and AGENT.html to dir (default "wsconform-report");
 		"" writes none
@@ -80,6 +87,8 @@ Client mode:
 	go run ./cmd/echo &
 	go run ./cmd/wsconform server ws://127.0.0.1:8080/ws
 	go run ./cmd/wsconform server -cases '6.*' -exclude '6.25.*' -v ws://127.0.0.1:8080/ws
+	go run ./cmd/echo -addr 127.0.0.1:8081 -compress &
+	go run ./cmd/wsconform server -cases 12,13 ws://127.0.0.1:8081/ws
 	go run ./cmd/wsconform client -addr 127.0.0.1:9001 -once
 */
 package main

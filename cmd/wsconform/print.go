@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/rfc6455/ws/conn/conform"
@@ -22,9 +23,15 @@ func printSummary(w io.Writer, r *conform.Report, allowNonStrict bool) {
 	}
 	fmt.Fprintf(w, "\n%s: %d cases in %v\n\n", subject, len(r.Results), r.Duration.Round(time.Millisecond))
 
-	const row = "  %-22s %6v %6v %11v %14v %7v\n"
+	// The first column is as wide as the longest family name, "12 compression, payloads".
+	families := r.Families()
+	width := len("family")
+	for _, f := range families {
+		width = max(width, len(f.Family+" "+f.Name))
+	}
+	row := "  %-" + strconv.Itoa(width) + "s %6v %6v %11v %14v %7v\n"
 	fmt.Fprintf(w, row, "family", "cases", "OK", "NON-STRICT", "INFORMATIONAL", "FAILED")
-	for _, f := range r.Families() {
+	for _, f := range families {
 		fmt.Fprintf(w, row, f.Family+" "+f.Name, f.Total, f.OK, f.NonStrict, f.Informational, f.Failed)
 	}
 	c := r.Counts()

@@ -65,6 +65,11 @@ type Case struct {
 
 	run func(s *session) // drives the peer and judges it
 
+	// deflate, for the compression cases (families 12 and 13), is the permessage-deflate
+	// configuration the case negotiates (RFC 7692), in the suite's order of preference: offered
+	// to a server, or used to answer a client's offer. Other cases negotiate no extension.
+	deflate []deflateChoice
+
 	// alone makes CheckServer run the case on its own, after the others, because its verdict or
 	// its measurement depends on timing: family 9's round trips; the cases where a peer may echo a
 	// valid message or fail on the bad frame after it first (OK or NON-STRICT, as Autobahn judges
@@ -100,6 +105,7 @@ func Cases() []Case {
 	all = append(all, closeCases()...)
 	all = append(all, limitsCases()...)
 	all = append(all, miscCases()...)
+	all = append(all, compressionCases()...)
 	slices.SortStableFunc(all, func(a, b Case) int { return CompareIDs(a.ID, b.ID) })
 	return all
 }
@@ -228,6 +234,10 @@ func FamilyName(family string) string {
 		return "limits and speed"
 	case "10":
 		return "misc"
+	case "12":
+		return "compression, payloads"
+	case "13":
+		return "compression, parameters"
 	}
 	return ""
 }

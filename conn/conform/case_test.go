@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// autobahnIDs returns the IDs of the Autobahn TestSuite's cases of families 1–10, which the
-// suite must all have, numbered alike.
+// autobahnIDs returns the IDs of the Autobahn TestSuite's cases of families 1–10, 12 and 13, which
+// the suite must all have, numbered alike.
 func autobahnIDs() []string {
 	var ids []string
 	group := func(prefix string, n int) {
@@ -41,6 +41,12 @@ func autobahnIDs() []string {
 		group(fmt.Sprintf("9.%d", 1+i), n)
 	}
 	group("10.1", 1)
+	for i := range 5 { // 12.1–12.5: five payloads, 18 sizes each
+		group(fmt.Sprintf("12.%d", 1+i), 18)
+	}
+	for i := range 7 { // 13.1–13.7: seven sets of parameters, 18 sizes each
+		group(fmt.Sprintf("13.%d", 1+i), 18)
+	}
 	return ids
 }
 
@@ -70,7 +76,7 @@ func TestCasesWellFormed(t *testing.T) {
 	}
 }
 
-// TestAutobahnNumbering checks that every Autobahn case of families 1–10 is here under its own
+// TestAutobahnNumbering checks that every Autobahn case of families 1–10, 12 and 13 is here under its own
 // number, and that every case that is not says it goes beyond Autobahn.
 func TestAutobahnNumbering(t *testing.T) {
 	autobahn := autobahnIDs()

@@ -71,5 +71,5 @@ func TestCmdEcho(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	requireAllPass(t, report)
+	requireAllPass(t, report, false)
 }

@@ -20,7 +20,10 @@ writes the opening handshake with package handshake, frame headers with
 package frame and masks with package mask, and puts the raw bytes on the TCP
 connection itself, so it can send what a well-behaved endpoint never would
 (reserved bits, reserved opcodes, fragmented pings, invalid UTF-8, bad close
-codes, unmasked client frames) and judge our stack like any other.
+codes, unmasked client frames) and judge our stack like any other. For the
+compression cases it compresses with compress/flate itself and inflates with
+a DEFLATE decoder of its own (RFC 1951), which checks every back-reference
+against what the peer agreed to.
 
 # Cases
 
@@ -37,10 +40,31 @@ does, so results can be compared case by case. The families:
 	7   the close handshake and close codes (§5.5.1, §7)
 	9   limits and speed: messages up to 16 MiB, fragmented and chopped (§10.4)
 	10  a peer that fragments messages its own way (§5.4)
+	12  permessage-deflate (RFC 7692) with five kinds of data, 16 bytes to 128 KiB a message
+	13  permessage-deflate with other parameters: no_context_takeover and
+	    max_window_bits of 8, 9 and 15, for the peer and for the suite
 
 Cases that Autobahn does not have carry numbers Autobahn does not use
-(1.3.*, 5.21–5.22, 6.24–6.25, 7.14.*, 10.1.2); their descriptions say so.
-Families 12 and 13 of Autobahn (compression, RFC 7692) are not here yet.
+(1.3.*, 5.21–5.22, 6.24–6.25, 7.14.*, 10.1.2, 13.8–13.12); their descriptions
+say so.
+
+# Compression
+
+Only the cases of families 12 and 13 offer an extension: permessage-deflate,
+with the parameters of the case (RFC 7692 §7.1). A case's parameters are told
+from the side of the endpoint under test: "the peer's max_window_bits=8" is
+server_max_window_bits=8 in the suite's offer to a server, and
+client_max_window_bits=8 in its answer to a client whose offer allows it. Each
+case then sends messages cut one after the other from a generated body of data
+(JSON, a bitmap, verse, HTML, random bytes), each when the echo of the one
+before has come back, and checks that the peer answered with parameters that
+fit the offer (RFC 7692 §7.1), set RSV1 only on the first frame of a
+compressed message (§6.1), removed the 00 00 ff ff that ends a sync flush
+(§7.2.1), and compressed within the window and the context it agreed to
+(§7.1.1, §7.1.2), and that every echo inflates to the message sent. A peer
+that takes up no permessage-deflate makes the case INFORMATIONAL, as does a
+client whose offer does not let the suite ask for the window the case is
+about.
 
 # Verdicts
 
@@ -55,7 +79,9 @@ Each case ends with one of four verdicts:
   - INFORMATIONAL: the RFC leaves the behaviour open; the case only records
     it (close codes 5000 and 65535, a non-minimal length encoding, a close
     frame racing a large message, a message of family 9 that the peer
-    refuses with 1008 or 1009 for a limit of its own, which §10.4 allows).
+    refuses with 1008 or 1009 for a limit of its own, which §10.4 allows, a
+    compression case with a peer that does not take up permessage-deflate,
+    which RFC 7692 §5.1 allows).
   - FAILED: the endpoint broke the RFC or did not do what the case expects.
 
 A case that expects an echo passes when the echo arrives with the same

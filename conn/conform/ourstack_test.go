@@ -25,8 +25,16 @@ import (
 
 // echoHandler upgrades and echoes every message with its own opcode, reusing one buffer, as
 // cmd/echo does.
-func echoHandler(w http.ResponseWriter, r *http.Request) {
-	c, err := conn.Upgrade(w, r, nil)
+func echoHandler(w http.ResponseWriter, r *http.Request) { echo(w, r, nil) }
+
+// echoHandlerWith is echoHandler upgrading with opts, such as permessage-deflate on.
+func echoHandlerWith(opts *conn.UpgradeOptions) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { echo(w, r, opts) }
+}
+
+// echo is the body of echoHandler.
+func echo(w http.ResponseWriter, r *http.Request, opts *conn.UpgradeOptions) {
+	c, err := conn.Upgrade(w, r, opts)
 	if err != nil {
 		return
 	}
@@ -64,8 +72,12 @@ func suiteCases() []conform.Case {
 
 // informational are the cases that only record what the peer does: the RFC leaves the behaviour
 // open. Any other case may not be INFORMATIONAL for our stack (family 9's are when the peer refuses
-// a message for a limit of its own, and ours must not).
+// a message for a limit of its own, and ours must not), except the compression cases when the
+// peer has compression off.
 var informational = []string{"1.3.2", "7.1.6", "7.13.1", "7.13.2"}
+
+// isCompression reports whether a case is one of the compression families, 12 and 13.
+func isCompression(id string) bool { f := conform.Family(id); return f == "12" || f == "13" }
 
 // crossSection returns the cases of the tests that run the suite against a peer other than
 // conn.Upgrade and conn.Dial themselves (cmd/echo's binary and the broken peers): all of
@@ -88,11 +100,16 @@ func crossSection() []conform.Case {
 }
 
 // requireAllPass fails the test for every case of report that is not OK, or INFORMATIONAL where
-// that is all a case can be.
-func requireAllPass(t *testing.T, report *conform.Report) {
+// that is all a case can be. The compression cases must be OK when the peer compresses, and
+// INFORMATIONAL when it does not: it declines permessage-deflate, which RFC 7692 §5.1 allows.
+func requireAllPass(t *testing.T, report *conform.Report, compresses bool) {
 	t.Helper()
 	for _, r := range report.Results {
-		if r.Verdict != conform.OK && !(r.Verdict == conform.Informational && slices.Contains(informational, r.ID)) {
+		want := r.Verdict == conform.OK || r.Verdict == conform.Informational && slices.Contains(informational, r.ID)
+		if isCompression(r.ID) {
+			want = r.Verdict == conform.OK && compresses || r.Verdict == conform.Informational && !compresses
+		}
+		if !want {
 			t.Errorf("case %s: %s\n\t%s\n\texpected: %s\n\tobserved: %s\n\tlog:\n\t\t%s",
 				r.ID, r.Verdict, r.Description, r.Expectation, r.Observed, strings.Join(r.Log, "\n\t\t"))
 		}
@@ -106,13 +123,14 @@ func requireAllPass(t *testing.T, report *conform.Report) {
 const testParallel = 8
 
 // checkClient runs cases against the conn.Dial echo client that echoes with the opcode echoOp
-// gives, through a fuzzing server, and returns the report the client asked for at the end.
-func checkClient(cases []conform.Case, agent string, echoOp func(frame.Opcode) frame.Opcode) (*conform.Report, error) {
+// gives and dials with opts, through a fuzzing server, and returns the report the client asked
+// for at the end.
+func checkClient(cases []conform.Case, agent string, echoOp func(frame.Opcode) frame.Opcode, opts *conn.DialOptions) (*conform.Report, error) {
 	reports := make(chan *conform.Report, 1)
 	fs := conform.NewFuzzingServer(cases, &conform.Options{OnReport: func(r *conform.Report) { reports <- r }})
 	srv := httptest.NewServer(fs)
 	defer srv.Close()
-	if err := echoClientWith(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http"), agent, echoOp); err != nil {
+	if err := echoClientWith(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http"), agent, echoOp, opts); err != nil {
 		return nil, err
 	}
 	select {
@@ -130,19 +148,20 @@ func TestOurServer(t *testing.T) {
 	if got, want := len(report.Results), len(suiteCases()); got != want {
 		t.Errorf("the report has %d results, want %d", got, want)
 	}
-	requireAllPass(t, report)
+	requireAllPass(t, report, false)
 }
 
 // echoClient is a client harness in the manner of Autobahn's: it asks the fuzzing server at base
 // how many cases there are, runs each one with conn.Dial echoing every message, and asks for the
 // report.
 func echoClient(ctx context.Context, base, agent string) error {
-	return echoClientWith(ctx, base, agent, func(op frame.Opcode) frame.Opcode { return op })
+	return echoClientWith(ctx, base, agent, func(op frame.Opcode) frame.Opcode { return op }, nil)
 }
 
-// echoClientWith is echoClient echoing each message with the opcode echoOp returns for it. It
-// runs four cases at a time, as the fuzzing server allows (an Autobahn harness runs one).
-func echoClientWith(ctx context.Context, base, agent string, echoOp func(frame.Opcode) frame.Opcode) error {
+// echoClientWith is echoClient echoing each message with the opcode echoOp returns for it, and
+// dialling each case with opts. It runs four cases at a time, as the fuzzing server allows (an
+// Autobahn harness runs one).
+func echoClientWith(ctx context.Context, base, agent string, echoOp func(frame.Opcode) frame.Opcode, opts *conn.DialOptions) error {
 	c, _, err := conn.Dial(ctx, base+"/getCaseCount", nil)
 	if err != nil {
 		return err
@@ -165,7 +184,7 @@ func echoClientWith(ctx context.Context, base, agent string, echoOp func(frame.O
 		go func() {
 			defer wg.Done()
 			for i := range cases {
-				errs <- echoCase(ctx, fmt.Sprintf("%s/runCase?case=%d&agent=%s", base, i, agent), echoOp)
+				errs <- echoCase(ctx, fmt.Sprintf("%s/runCase?case=%d&agent=%s", base, i, agent), echoOp, opts)
 			}
 		}()
 	}
@@ -189,9 +208,9 @@ func echoClientWith(ctx context.Context, base, agent string, echoOp func(frame.O
 	return c.CloseNow()
 }
 
-// echoCase connects to url and echoes every message until the connection ends.
-func echoCase(ctx context.Context, url string, echoOp func(frame.Opcode) frame.Opcode) error {
-	c, _, err := conn.Dial(ctx, url, nil)
+// echoCase connects to url with opts and echoes every message until the connection ends.
+func echoCase(ctx context.Context, url string, echoOp func(frame.Opcode) frame.Opcode, opts *conn.DialOptions) error {
+	c, _, err := conn.Dial(ctx, url, opts)
 	if err != nil {
 		return fmt.Errorf("%s: %v", url, err)
 	}
@@ -216,5 +235,5 @@ func TestOurClient(t *testing.T) {
 	if got, want := len(report.Results), len(suiteCases()); got != want {
 		t.Errorf("the report has %d results, want %d", got, want)
 	}
-	requireAllPass(t, report)
+	requireAllPass(t, report, false)
 }

@@ -7,6 +7,7 @@ package conform
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -113,16 +114,26 @@ type rawConn struct {
 	done       chan struct{} // closed when the case is over, to release a blocked reader
 	readerDone chan struct{} // closed when the reader has returned
 
+	// deflate is what the opening handshake settled about permessage-deflate (RFC 7692), for
+	// the compression cases; its pmd is nil when compression is off, as in every other case.
+	deflate negotiation
+
 	mu       sync.Mutex
 	received map[string]int // frames read, by opcode name; guarded by mu
 }
 
 // newRawConn wraps a connection whose opening handshake is done and starts its reader.
 func newRawConn(nc net.Conn, br *bufio.Reader, client bool) *rawConn {
+	return newRawConnDeflate(nc, br, client, negotiation{})
+}
+
+// newRawConnDeflate is newRawConn for a connection whose handshake negotiated n.
+func newRawConnDeflate(nc net.Conn, br *bufio.Reader, client bool, n negotiation) *rawConn {
 	rc := &rawConn{
 		nc:         nc,
 		br:         br,
 		client:     client,
+		deflate:    n,
 		events:     make(chan event, 64),
 		done:       make(chan struct{}),
 		readerDone: make(chan struct{}),
@@ -136,12 +147,14 @@ func newRawConn(nc net.Conn, br *bufio.Reader, client bool) *rawConn {
 type dialOptions struct {
 	header    http.Header
 	tlsConfig *tls.Config
+	deflate   []deflateChoice // permessage-deflate offers, for the compression cases
 }
 
 // dialRaw connects to the WebSocket server at rawURL (ws:// or wss://) and runs the opening
 // handshake of §4.1 by hand: the request from handshake.AppendRequest, the response read with
 // http.ReadResponse and checked with handshake.CheckResponse. No extension is offered, so the
-// peer may use none, and every RSV bit it sets is an error (§5.2).
+// peer may use none, and every RSV bit it sets is an error (§5.2), except in the compression
+// cases, which offer permessage-deflate (RFC 7692).
 func dialRaw(ctx context.Context, rawURL string, opts dialOptions) (*rawConn, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -183,46 +196,61 @@ func dialRaw(ctx context.Context, rawURL string, opts dialOptions) (*rawConn, er
 	if deadline, ok := ctx.Deadline(); ok {
 		nc.SetDeadline(deadline)
 	}
-	br, err := clientHandshake(nc, u, opts.header)
+	br, n, err := clientHandshake(nc, u, opts.header, opts.deflate)
 	if err != nil {
 		nc.Close()
 		return nil, err
 	}
 	nc.SetDeadline(time.Time{})
-	return newRawConn(nc, br, true), nil
+	return newRawConnDeflate(nc, br, true, n), nil
 }
 
-// clientHandshake sends the opening handshake request for u on nc and checks the response.
-// It returns the reader to read frames from, which may already hold some.
-func clientHandshake(nc net.Conn, u *url.URL, header http.Header) (*bufio.Reader, error) {
+// clientHandshake sends the opening handshake request for u on nc, offering permessage-deflate
+// with choices unless there are none, and checks the response. It returns the reader to read
+// frames from, which may already hold some, and what was negotiated.
+func clientHandshake(nc net.Conn, u *url.URL, header http.Header, choices []deflateChoice) (*bufio.Reader, negotiation, error) {
 	key := handshake.NewKey()
 	extra := http.Header{"User-Agent": {"wsconform"}}
 	for name, values := range header {
 		extra[name] = values
 	}
-	req := handshake.AppendRequest(nil, u.RequestURI(), u.Host, key, nil, "", extra)
+	var offer string
+	var offered []string
+	if len(choices) > 0 {
+		offer, offered = offerExtensions(choices), []string{handshake.PermessageDeflate}
+	}
+	req := handshake.AppendRequest(nil, u.RequestURI(), u.Host, key, nil, offer, extra)
 	if _, err := nc.Write(req); err != nil {
-		return nil, err
+		return nil, negotiation{}, err
 	}
 	br := bufio.NewReaderSize(nc, 64<<10)
 	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet})
 	if err != nil {
-		return nil, fmt.Errorf("reading the handshake response: %w", err)
+		return nil, negotiation{}, fmt.Errorf("reading the handshake response: %w", err)
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		resp.Body.Close()
 	}
-	if err := handshake.CheckResponse(resp, key, nil, nil); err != nil {
-		return nil, err
+	if err := handshake.CheckResponse(resp, key, nil, offered); err != nil {
+		return nil, negotiation{}, err
 	}
-	return br, nil
+	if len(choices) == 0 {
+		return br, negotiation{}, nil
+	}
+	n, err := acceptAnswer(resp.Header, choices)
+	if err != nil {
+		return nil, negotiation{}, err
+	}
+	return br, n, nil
 }
 
 // acceptRaw answers a client's opening handshake (§4.2) on a net/http request by hand: it checks
 // the request with handshake.CheckRequest, takes the TCP connection over and writes the 101
-// response from handshake.AppendResponse. No subprotocol or extension is selected. When the
-// request is not a valid handshake, acceptRaw answers with the HTTP error itself.
-func acceptRaw(w http.ResponseWriter, r *http.Request) (*rawConn, error) {
+// response from handshake.AppendResponse. No subprotocol is selected, and no extension unless
+// deflate holds the choices of a compression case, for which it answers the client's
+// permessage-deflate offer (RFC 7692). When the request is not a valid handshake, acceptRaw
+// answers with the HTTP error itself.
+func acceptRaw(w http.ResponseWriter, r *http.Request, deflate []deflateChoice) (*rawConn, error) {
 	if err := handshake.CheckRequest(r); err != nil {
 		var herr *handshake.Error
 		if errors.As(err, &herr) {
@@ -240,12 +268,17 @@ func acceptRaw(w http.ResponseWriter, r *http.Request) (*rawConn, error) {
 		http.Error(w, "cannot take over the connection", http.StatusInternalServerError)
 		return nil, err
 	}
-	resp := handshake.AppendResponse(nil, r.Header.Get("Sec-WebSocket-Key"), "", "", nil)
+	var answer string
+	var n negotiation
+	if len(deflate) > 0 {
+		answer, n = answerOffers(r.Header, deflate)
+	}
+	resp := handshake.AppendResponse(nil, r.Header.Get("Sec-WebSocket-Key"), "", answer, nil)
 	if _, err := nc.Write(resp); err != nil {
 		nc.Close()
 		return nil, err
 	}
-	return newRawConn(nc, rw.Reader, false), nil
+	return newRawConnDeflate(nc, rw.Reader, false, n), nil
 }
 
 // encode returns the wire form of f as the suite's role writes it: masked with a fresh random
@@ -351,14 +384,17 @@ const (
 
 // event is something the peer did.
 type event struct {
-	kind   eventKind
-	op     frame.Opcode // evMessage: frame.OpText or frame.OpBinary
-	data   []byte       // evMessage, evPing, evPong: the payload; evClose: the whole close payload
-	frames int          // evMessage: how many frames it came in
-	code   int          // evClose: the status code, 0 when the frame had none
-	reason string       // evClose: the reason
-	err    error        // evDrop: why the reader stopped
-	what   string       // evViolation: the rule broken, citing its section
+	kind       eventKind
+	op         frame.Opcode   // evMessage: frame.OpText or frame.OpBinary
+	data       []byte         // evMessage, evPing, evPong: the payload (inflated if compressed); evClose: the whole close payload
+	frames     int            // evMessage: how many frames it came in
+	compressed bool           // evMessage: it came compressed (RSV1, RFC 7692 §6)
+	wire       int            // evMessage: its size on the wire, when compressed
+	refs       backReferences // evMessage: its back-references, when compressed
+	code       int            // evClose: the status code, 0 when the frame had none
+	reason     string         // evClose: the reason
+	err        error          // evDrop: why the reader stopped
+	what       string         // evViolation: the rule broken, citing its section
 }
 
 // String describes e in a few words, for logs and verdicts.
@@ -368,6 +404,9 @@ func (e event) String() string {
 		s := fmt.Sprintf("%v message of %d bytes", e.op, len(e.data))
 		if e.frames > 1 {
 			s += fmt.Sprintf(" in %d frames", e.frames)
+		}
+		if e.compressed {
+			s += fmt.Sprintf(", compressed to %d", e.wire)
 		}
 		return s + preview(e.data)
 	case evPing:
@@ -423,11 +462,12 @@ func preview(p []byte) string {
 func (rc *rawConn) readLoop() {
 	defer close(rc.readerDone)
 	var (
-		inMessage bool
-		msgOp     frame.Opcode
-		msg       []byte
-		frames    int
-		closed    bool // the peer's close frame has arrived
+		inMessage  bool
+		msgOp      frame.Opcode
+		msg        []byte
+		frames     int
+		compressed bool // the message's first frame has RSV1 set, with permessage-deflate in force
+		closed     bool // the peer's close frame has arrived
 	)
 	for {
 		h, err := frame.ReadHeader(rc.br)
@@ -472,6 +512,7 @@ func (rc *rawConn) readLoop() {
 				rc.emit(event{kind: evViolation, what: "a new data frame inside a fragmented message (§5.4)"})
 			}
 			inMessage, msgOp, msg, frames = true, h.Op, payload, 1
+			compressed = rc.deflate.pmd != nil && h.Rsv&frame.Rsv1 != 0
 		case frame.OpPing:
 			rc.emit(event{kind: evPing, data: payload})
 			continue
@@ -484,6 +525,15 @@ func (rc *rawConn) readLoop() {
 			continue
 		default:
 			continue // a reserved opcode, reported above
+		}
+		if h.Fin && compressed {
+			ev, ok := rc.inflate(msgOp, msg, frames)
+			if ok && msgOp == frame.OpText && !utf8.Valid(ev.data) {
+				ev = event{kind: evViolation, what: "a compressed text message that inflates to invalid UTF-8 (§8.1)"}
+			}
+			rc.emit(ev)
+			inMessage, msg = false, nil
+			continue
 		}
 		if h.Fin {
 			if msgOp == frame.OpText && !utf8.Valid(msg) {
@@ -498,9 +548,12 @@ func (rc *rawConn) readLoop() {
 
 // checkHeader returns the first rule of §5 that h breaks, or "".
 func (rc *rawConn) checkHeader(h frame.Header) string {
+	if h.Rsv != 0 {
+		if what := rc.checkRsv(h); what != "" {
+			return what
+		}
+	}
 	switch {
-	case h.Rsv != 0:
-		return fmt.Sprintf("RSV bits %03b set without a negotiated extension (§5.2)", h.Rsv)
 	case h.Op.IsReserved():
 		return fmt.Sprintf("reserved opcode %#x (§5.2)", uint8(h.Op))
 	case rc.client && h.Masked:
@@ -513,6 +566,41 @@ func (rc *rawConn) checkHeader(h frame.Header) string {
 		return fmt.Sprintf("a %v frame of %d bytes (§5.5: at most 125)", h.Op, h.Length)
 	}
 	return ""
+}
+
+// checkRsv returns the rule that the RSV bits of h break, or "". Without an extension every RSV
+// bit is an error (§5.2). permessage-deflate gives RSV1 a meaning, "Per-Message Compressed", on
+// the first frame of a data message only (RFC 7692 §6, §6.1), and leaves RSV2 and RSV3 unused.
+func (rc *rawConn) checkRsv(h frame.Header) string {
+	switch {
+	case rc.deflate.pmd == nil:
+		return fmt.Sprintf("RSV bits %03b set without a negotiated extension (§5.2)", h.Rsv)
+	case h.Rsv&^frame.Rsv1 != 0:
+		return fmt.Sprintf("RSV bits %03b set, of which permessage-deflate uses only RSV1 (§5.2, RFC 7692 §6)", h.Rsv)
+	case h.Op.IsControl():
+		return fmt.Sprintf("RSV1 set on a %v frame (RFC 7692 §6.1: control frames are never compressed)", h.Op)
+	case h.Op == frame.OpContinuation:
+		return "RSV1 set on a continuation frame (RFC 7692 §6.1: only the first frame of a compressed message has it)"
+	}
+	return ""
+}
+
+// inflate turns a compressed message, its frames' payloads joined, into an event: the message
+// inflated, or the violation that prevents it.
+func (rc *rawConn) inflate(op frame.Opcode, payload []byte, frames int) (ev event, ok bool) {
+	// RFC 7692 §7.2.1 step 3 has the sender remove 00 00 ff ff. A sender that does not leaves
+	// data that still inflates (two empty stored blocks instead of one), so a receiver that
+	// merely inflates would not notice; but it is never what a correct sender sends: after
+	// step 3 the last byte holds the header bits of an empty stored block and zero padding, so
+	// its two top bits are clear, and 0xff cannot end the payload.
+	if bytes.HasSuffix(payload, syncTail) {
+		return event{kind: evViolation, what: fmt.Sprintf("a compressed %v message whose payload ends with 00 00 ff ff (RFC 7692 §7.2.1: the sender removes those 4 bytes)", op)}, false
+	}
+	data, refs, err := rc.deflate.pmd.in.message(payload)
+	if err != nil {
+		return event{kind: evViolation, what: fmt.Sprintf("a compressed %v message of %d bytes that does not inflate: %v", op, len(payload), err)}, false
+	}
+	return event{kind: evMessage, op: op, data: data, frames: frames, compressed: true, wire: len(payload), refs: refs}, true
 }
 
 // parseClose turns the payload of the peer's close frame into an event, or into a violation when

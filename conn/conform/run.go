@@ -149,7 +149,7 @@ func runServerCase(ctx context.Context, url string, c Case, opts *Options) Resul
 	deadline := start.Add(opts.caseTimeout(c))
 	dctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	rc, err := dialRaw(dctx, url, dialOptions{header: opts.Header, tlsConfig: opts.TLSConfig})
+	rc, err := dialRaw(dctx, url, dialOptions{header: opts.Header, tlsConfig: opts.TLSConfig, deflate: c.deflate})
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("no answer within %v", deadline.Sub(start))

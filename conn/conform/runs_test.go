@@ -48,6 +48,11 @@ var (
 	runs     struct {
 		goodServer, goodClient                                 *suiteRun // our stack, all of suiteCases
 		textAsBinaryServer, unmaskedServer, textAsBinaryClient *suiteRun // broken_test.go's peers, crossSection
+
+		// compression_test.go's runs: our stack with compression on, deflateCases or deflateCrossSection
+		deflateServer, deflateServerTakeover, deflateClient, deflateClientDefault *suiteRun
+		// broken_deflate_test.go's peers, deflateCrossSection
+		keepsTail, rsv1OnContinuation, ignoresNoContextTakeover *suiteRun
 	}
 )
 
@@ -60,7 +65,7 @@ func startRuns() {
 			return checkHandler(http.HandlerFunc(echoHandler), suiteCases(), "conn.Upgrade", false)
 		})
 		runs.goodClient = startRun(func() (*conform.Report, error) {
-			return checkClient(suiteCases(), "conn.Dial", same)
+			return checkClient(suiteCases(), "conn.Dial", same, nil)
 		})
 		runs.textAsBinaryServer = startRun(func() (*conform.Report, error) {
 			return checkHandler(http.HandlerFunc(textAsBinaryHandler), crossSection(), "text-as-binary", false)
@@ -69,8 +74,29 @@ func startRuns() {
 			return checkHandler(http.HandlerFunc(echoHandler), crossSection(), "accepts-unmasked", true)
 		})
 		runs.textAsBinaryClient = startRun(func() (*conform.Report, error) {
-			return checkClient(crossSection(), "text-as-binary", binary)
+			return checkClient(crossSection(), "text-as-binary", binary, nil)
 		})
+
+		runs.deflateServer = startRun(func() (*conform.Report, error) {
+			return checkHandler(echoHandlerWith(serverDeflate), deflateCases(), "conn.Upgrade+deflate", false)
+		})
+		runs.deflateServerTakeover = startRun(func() (*conform.Report, error) {
+			return checkHandler(echoHandlerWith(serverDeflateTakeover), deflateCases(), "conn.Upgrade+deflate+takeover", false)
+		})
+		runs.deflateClient = startRun(func() (*conform.Report, error) {
+			return checkClient(deflateCases(), "conn.Dial+deflate", same, clientDeflate)
+		})
+		runs.deflateClientDefault = startRun(func() (*conform.Report, error) {
+			return checkClient(deflateCrossSection(), "conn.Dial+deflate-default", same, clientDeflateDefault)
+		})
+		for _, b := range []struct {
+			run   **suiteRun
+			fault deflateFault
+		}{{&runs.keepsTail, keepsTail}, {&runs.rsv1OnContinuation, rsv1OnContinuation}, {&runs.ignoresNoContextTakeover, ignoresNoContextTakeover}} {
+			*b.run = startRun(func() (*conform.Report, error) {
+				return checkHandler(brokenDeflateHandler(b.fault), deflateCrossSection(), b.fault.String(), false)
+			})
+		}
 	})
 }
 

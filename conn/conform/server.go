@@ -130,7 +130,7 @@ func (s *FuzzingServer) caseParam(w http.ResponseWriter, n string) (Case, bool) 
 func (s *FuzzingServer) runCase(w http.ResponseWriter, r *http.Request, c Case, agent string) {
 	start := time.Now()
 	deadline := start.Add(s.opts.caseTimeout(c))
-	rc, err := acceptRaw(w, r)
+	rc, err := acceptRaw(w, r, c.deflate)
 	if err != nil {
 		return
 	}
@@ -169,7 +169,7 @@ func (s *FuzzingServer) waitIdle(agent string) {
 // say upgrades r, sends text as a text message unless it is empty, and closes the connection
 // with 1000, waiting a little for the client's close reply.
 func (s *FuzzingServer) say(w http.ResponseWriter, r *http.Request, text string) {
-	rc, err := acceptRaw(w, r)
+	rc, err := acceptRaw(w, r, nil)
 	if err != nil {
 		return
 	}

@@ -48,6 +48,7 @@ type session struct {
 // The case must be over by deadline; play closes the connection when it is.
 func play(c Case, rc *rawConn, start, deadline time.Time) Result {
 	s := &session{rc: rc, start: start, deadline: deadline, timeout: deadline.Sub(start)}
+	s.notes = append(s.notes, rc.deflate.notes...) // what the handshake negotiated, in compression cases
 	// Every wait of a case ends at its deadline, and every write has the deadline too; this only
 	// guards against a case that forgets.
 	guard := time.AfterFunc(time.Until(deadline)+time.Second, func() { rc.nc.Close() })
@@ -144,6 +145,24 @@ func (s *session) logf(format string, args ...any) {
 
 // send writes frames to the peer in a single write.
 func (s *session) send(frames ...wireFrame) { s.writeBytes(s.encodeAll(frames), 0, 0) }
+
+// sendMessage writes a data message in one write: compressed when permessage-deflate is in
+// force (RFC 7692 §7.2.1), with RSV1 on its first frame only (RFC 7692 §6.1), and fragmented into
+// frames of at most fragment bytes of (compressed) payload, 0 meaning a single frame. It returns
+// the payload's size on the wire.
+func (s *session) sendMessage(op frame.Opcode, payload []byte, fragment int) int {
+	wire, rsv := payload, uint8(0)
+	if pmd := s.rc.deflate.pmd; pmd != nil {
+		wire, rsv = pmd.out.compress(payload), frame.Rsv1
+	}
+	if fragment <= 0 {
+		fragment = max(len(wire), 1)
+	}
+	frames := fragments(op, wire, fragment)
+	frames[0].Rsv = rsv
+	s.send(frames...)
+	return len(wire)
+}
 
 // sendEach writes each frame in a write of its own ("frame-wise chops").
 func (s *session) sendEach(frames ...wireFrame) {
