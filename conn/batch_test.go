@@ -33,13 +33,6 @@ func TestBufferMessage(t *testing.T) {
 			w := newConn(counted, bufio.NewReader(counted), nil, server, 0, 0, 0)
 			r := newConn(b, bufio.NewReader(b), nil, !server, 0, 0, 0)
 			t.Cleanup(func() { a.Close(); b.Close() })
-			go func() { // take the pong that answers the ping below
-				for {
-					if _, _, err := w.ReadMessage(nil); err != nil {
-						return
-					}
-				}
-			}()
 			got := make(chan string, 100)
 			go func() {
 				for {
@@ -75,6 +68,16 @@ func TestBufferMessage(t *testing.T) {
 			w.BufferMessage(frame.OpBinary, []byte("6"))
 			w.Flush()
 			expect("6")
+			// From here on w also reads, to take the pong that answers the ping below. It is
+			// started only now because a reading goroutine about to wait flushes whatever
+			// BufferMessage left, which would break the write counts above.
+			go func() {
+				for {
+					if _, _, err := w.ReadMessage(nil); err != nil {
+						return
+					}
+				}
+			}()
 			w.BufferMessage(frame.OpBinary, []byte("7"))
 			w.Ping(nil) // a control frame takes the waiting frames with it
 			expect("7")

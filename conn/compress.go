@@ -77,7 +77,11 @@ const maxWindow = 32 << 10
 // removed the 4 bytes 00 00 ff ff of the empty stored block that ends a sync flush, and the
 // receiver appends them again. After them comes an empty final stored block (BFINAL set), so
 // that the decompressor sees the end of a DEFLATE stream and reports io.EOF.
-var deflateTail = []byte{0x00, 0x00, 0xff, 0xff, 0x01, 0x00, 0x00, 0xff, 0xff}
+var deflateTail = append(append([]byte(nil), syncTail...), 0x01, 0x00, 0x00, 0xff, 0xff)
+
+// syncTail is the empty stored block that ends the output of a sync flush, which a sender
+// removes from every compressed message (RFC 7692 §7.2.1).
+var syncTail = []byte{0x00, 0x00, 0xff, 0xff}
 
 // errBadDeflate fails the connection when a compressed message cannot be inflated. RFC 7692 §8:
 // the endpoint MUST fail the connection; 1007 says the data was not consistent with its type.
@@ -195,7 +199,7 @@ func (d *deflate) compress(p []byte) []byte {
 	fw.Flush()
 	d.putWriter(fw)
 	out := d.out.Bytes()
-	return out[:len(out)-4]
+	return out[:len(out)-len(syncTail)]
 }
 
 // startReading prepares the decompressor for a new compressed message.
@@ -354,6 +358,6 @@ func (w *wireReader) ReadByte() (byte, error) {
 // holding back the last 4 bytes, which are dropped when the message ends (RFC 7692 §7.2.1).
 type compressedSink struct{ w *messageWriter }
 
-func (s compressedSink) Write(p []byte) (int, error) { return s.w.buffer(p, len(deflateTail[:4])) }
+func (s compressedSink) Write(p []byte) (int, error) { return s.w.buffer(p, len(syncTail)) }
 
 var errNoSyncTail = errors.New("conn: compressor output does not end with a sync flush")

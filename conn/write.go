@@ -317,11 +317,11 @@ func (w *messageWriter) Close() error {
 		}
 		c.deflate.putWriter(w.compressor)
 		w.compressor = nil
-		if w.err == nil && (w.n < 4 || !bytes.HasSuffix(c.wbuf[frame.MaxHeaderSize:frame.MaxHeaderSize+w.n], deflateTail[:4])) {
+		if w.err == nil && !bytes.HasSuffix(c.wbuf[frame.MaxHeaderSize:frame.MaxHeaderSize+w.n], syncTail) {
 			w.err = errNoSyncTail
 		}
 		if w.err == nil {
-			w.n -= 4
+			w.n -= len(syncTail)
 		}
 	}
 	if w.err != nil {
