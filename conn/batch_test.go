@@ -1,7 +1,6 @@
 package conn
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"net"
@@ -30,8 +29,8 @@ func TestBufferMessage(t *testing.T) {
 		t.Run(fmt.Sprintf("server=%v", server), func(t *testing.T) {
 			a, b := net.Pipe()
 			counted := &countingConn{Conn: a}
-			w := newConn(counted, bufio.NewReader(counted), nil, server, 0, 0, 0)
-			r := newConn(b, bufio.NewReader(b), nil, !server, 0, 0, 0)
+			w := newConn(counted, nil, server, 0, 0, 0, 0)
+			r := newConn(b, nil, !server, 0, 0, 0, 0)
 			t.Cleanup(func() { a.Close(); b.Close() })
 			got := make(chan string, 100)
 			go func() {
@@ -97,7 +96,7 @@ func TestBufferMessage(t *testing.T) {
 func TestBuffered(t *testing.T) {
 	a, b := net.Pipe()
 	t.Cleanup(func() { a.Close(); b.Close() })
-	server := newConn(b, bufio.NewReader(b), nil, true, 0, 0, 0)
+	server := newConn(b, nil, true, 0, 0, 0, 0)
 	go func() {
 		var all []byte
 		for _, m := range []string{"one", "two", "three"} {

@@ -52,7 +52,9 @@ type DialOptions struct {
 	// negative value means no limit.
 	ReadLimit int64
 
-	// ReadBufferSize and WriteBufferSize size the Conn's buffers; 0 means 4096 bytes.
+	// ReadBufferSize and WriteBufferSize size the Conn's read and write buffers; 0 means 16 KiB.
+	// A Conn borrows its buffers from a shared pool only while bytes wait in them, so an idle
+	// connection holds neither.
 	ReadBufferSize, WriteBufferSize int
 
 	// CloseTimeout bounds each wait of the close handshake; 0 means DefaultCloseTimeout.
@@ -158,13 +160,9 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 		return nil, nil, err
 	}
 
-	size := opts.ReadBufferSize
-	if size <= 0 {
-		size = defaultBufferSize
-	}
-	// The reader that parses the response is the one the Conn keeps: bytes the server sent
-	// right after its 101 response are the first frame and stay buffered in it.
-	br := bufio.NewReaderSize(nc, size)
+	// Bytes the server sent right after its 101 response are the first frame: they are handed
+	// to the Conn.
+	br := bufio.NewReaderSize(nc, responseBufferSize)
 	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet, URL: u})
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the handshake response: %w", err)
@@ -175,7 +173,8 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		return nil, resp, err
 	}
-	c := newConn(nc, br, nil, false, opts.ReadLimit, opts.WriteBufferSize, opts.CloseTimeout)
+	buffered, _ := br.Peek(br.Buffered())
+	c := newConn(nc, buffered, false, opts.ReadLimit, opts.ReadBufferSize, opts.WriteBufferSize, opts.CloseTimeout)
 	c.subprotocol = resp.Header.Get("Sec-WebSocket-Protocol")
 	if opts.Compression != nil {
 		// CheckResponse let through only the extension offered; RFC 7692 §7.1 says which of

@@ -279,7 +279,7 @@ func TestClientMasksEveryFrame(t *testing.T) {
 		{frame.OpText, []byte("same payload")}, // the same payload twice: still two keys
 		{frame.OpText, []byte("same payload")},
 	}
-	streamed := pattern(10000) // sent with NextWriter: fragments of up to 4096 bytes
+	streamed := pattern(10000) // sent with NextWriter: fragments of up to 4096 bytes (WriteBufferSize)
 
 	var (
 		keys     [][4]byte
@@ -315,7 +315,7 @@ func TestClientMasksEveryFrame(t *testing.T) {
 		}
 		return p.drain()
 	})
-	c, _, err := dialForRules(srv.url, nil)
+	c, _, err := dialForRules(srv.url, &DialOptions{WriteBufferSize: 4096})
 	if err != nil {
 		t.Fatal(err)
 	}

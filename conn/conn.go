@@ -1,7 +1,6 @@
 package conn
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"net"
@@ -23,9 +22,6 @@ const DefaultCloseTimeout = 5 * time.Second
 // DefaultHandshakeTimeout bounds a client's opening handshake when the context given to Dial
 // has no deadline of its own.
 const DefaultHandshakeTimeout = 30 * time.Second
-
-// defaultBufferSize is the size of the read and write buffers when the options leave it at 0.
-const defaultBufferSize = 4096
 
 // ErrCloseSent is returned by writes after this side has sent its close frame: §5.5.1 forbids
 // sending data frames after a close frame.
@@ -76,21 +72,22 @@ type Conn struct {
 	// holder. Close takes it with TryLock to wait for the peer's close frame itself when no
 	// other goroutine is reading.
 	readMu            sync.Mutex
-	br                *bufio.Reader
+	br                *readBuffer
 	readLimit         int64
-	readErr           error        // sticky: once set, every read returns it
-	inMessage         bool         // a data message has started and its final frame is not read yet
-	messageOp         frame.Opcode // OpText or OpBinary of the message being read
-	messageSize       int64        // payload bytes of the current message announced so far
-	messageSeq        uint64       // counts messages, so a stale NextReader reader can tell
-	messageCompressed bool         // the message being read has RSV1 set (RFC 7692 §6.1)
-	frameLeft         int64        // payload bytes of the current data frame not yet read
+	readErr           error            // sticky: once set, every read returns it
+	inMessage         bool             // a data message has started and its final frame is not read yet
+	messageOp         frame.Opcode     // OpText or OpBinary of the message being read
+	messageSize       int64            // payload bytes of the current message announced so far
+	messageSeq        uint64           // counts messages, so a stale NextReader reader can tell
+	readers           [2]messageReader // NextReader's, for odd and even messageSeq
+	messageCompressed bool             // the message being read has RSV1 set (RFC 7692 §6.1)
+	frameLeft         int64            // payload bytes of the current data frame not yet read
 	frameFin          bool
 	frameMasked       bool
 	frameKey          [4]byte
 	keyPos            int
 	text              frame.UTF8
-	control           [512]byte // control frame payloads, and scratch for discarding data
+	control           [frame.MaxControlPayload]byte // control frame payloads, and scratch for discarding data
 	pingHandler       func([]byte)
 	pongHandler       func([]byte)
 	trace             func(sent bool, h frame.Header)
@@ -100,7 +97,9 @@ type Conn struct {
 	// interleave their fragments. Control frames take only writeSem.
 	writeSem  chan struct{}
 	messageMu sync.Mutex
-	wbuf      []byte                                              // data frames: frame.MaxHeaderSize bytes of room for a header, then payload
+	wbufp     *[]byte                                             // the borrowed write buffer, nil (back in the pool) when no frame waits
+	wbuf      []byte                                              // *wbufp, or nil: whole frames waiting to be written
+	wbufSize  int                                                 // the size of wbuf when it is borrowed, and of a message writer's buffer
 	cbuf      [frame.MaxHeaderSize + frame.MaxControlPayload]byte // control frames
 	pending   int                                                 // bytes of whole frames waiting at the start of wbuf (BufferMessage)
 	// hasPending tells the reading goroutine, without taking writeSem, that frames are waiting
@@ -109,7 +108,7 @@ type Conn struct {
 	header     [frame.MaxHeaderSize]byte
 	vec        [3][]byte
 	buffers    net.Buffers
-	keys       [64]byte // masking keys read from crypto/rand in batches
+	keys       *[64]byte // a client's masking keys, read from crypto/rand in batches; nil on a server
 	keysUsed   int
 	closeSent  bool  // guarded by writeSem
 	writeErr   error // sticky, guarded by writeSem
@@ -120,17 +119,15 @@ type Conn struct {
 	closed    chan struct{} // closed when the transport is closed
 }
 
-// newConn returns a Conn over nc that reads frames through br. wbuf, if not nil, becomes the
-// write buffer; otherwise one of frame.MaxHeaderSize+writeBufferSize bytes is made.
-func newConn(nc net.Conn, br *bufio.Reader, wbuf []byte, server bool, readLimit int64, writeBufferSize int, closeTimeout time.Duration) *Conn {
+// newConn returns a Conn over nc. buffered holds bytes already read from nc after the opening
+// handshake: the start of the first frame. The buffer sizes are those of the options, 0 meaning
+// defaultBufferSize.
+func newConn(nc net.Conn, buffered []byte, server bool, readLimit int64, readBufferSize, writeBufferSize int, closeTimeout time.Duration) *Conn {
 	if readLimit == 0 {
 		readLimit = DefaultReadLimit
 	}
 	if writeBufferSize <= 0 {
 		writeBufferSize = defaultBufferSize
-	}
-	if wbuf == nil {
-		wbuf = make([]byte, frame.MaxHeaderSize+writeBufferSize)
 	}
 	if closeTimeout <= 0 {
 		closeTimeout = DefaultCloseTimeout
@@ -139,11 +136,10 @@ func newConn(nc net.Conn, br *bufio.Reader, wbuf []byte, server bool, readLimit 
 		nc:           nc,
 		server:       server,
 		closeTimeout: closeTimeout,
-		br:           br,
+		br:           newReadBuffer(nc, buffered, readBufferSize),
 		readLimit:    readLimit,
 		writeSem:     make(chan struct{}, 1),
-		wbuf:         wbuf,
-		keysUsed:     len(Conn{}.keys),
+		wbufSize:     writeBufferSize,
 		closed:       make(chan struct{}),
 	}
 	return c

@@ -1,7 +1,6 @@
 package conn
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -69,7 +68,7 @@ func FuzzConnRead(f *testing.F) {
 		}
 		server := data[0]%2 == 0
 		sc := &scriptConn{r: bytes.NewReader(data[1:])}
-		c := newConn(sc, bufio.NewReaderSize(sc, 64), nil, server, fuzzReadLimit, 0, 10*time.Millisecond)
+		c := newConn(sc, nil, server, fuzzReadLimit, 64, 0, 10*time.Millisecond)
 		var err error
 		var buf []byte
 		for range len(data) + 1 {

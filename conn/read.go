@@ -85,7 +85,12 @@ func (c *Conn) NextReader() (frame.Opcode, io.Reader, error) {
 	if err := c.beginMessage(); err != nil {
 		return 0, nil, err
 	}
-	return c.messageOp, &messageReader{c: c, seq: c.messageSeq}, nil
+	// The readers live in the Conn, so that NextReader does not allocate. Consecutive messages
+	// use alternate readers: the reader of the previous message then still holds its own seq and
+	// reports errStaleReader instead of reading this message.
+	r := &c.readers[c.messageSeq%2]
+	*r = messageReader{c: c, seq: c.messageSeq}
+	return c.messageOp, r, nil
 }
 
 // messageReader reads one message's payload across its frames.

@@ -1,7 +1,6 @@
 package conn
 
 import (
-	"bufio"
 	"fmt"
 	"net"
 	"net/http"
@@ -31,7 +30,9 @@ type UpgradeOptions struct {
 	// negative value means no limit.
 	ReadLimit int64
 
-	// ReadBufferSize and WriteBufferSize size the Conn's buffers; 0 means 4096 bytes.
+	// ReadBufferSize and WriteBufferSize size the Conn's read and write buffers; 0 means 16 KiB.
+	// A Conn borrows its buffers from a shared pool only while bytes wait in them, so an idle
+	// connection holds neither.
 	ReadBufferSize, WriteBufferSize int
 
 	// Header holds extra headers for the 101 response, such as Set-Cookie.
@@ -67,25 +68,17 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts *UpgradeOptions) (*Con
 	} else if err := handshake.CheckOrigin(r, opts.OriginPatterns); err != nil {
 		return nil, refuse(w, err)
 	}
-	protocol := handshake.SelectSubprotocol(handshake.Subprotocols(r.Header), opts.Subprotocols)
-	key := r.Header.Get("Sec-WebSocket-Key")
-
-	// RFC 7692 §5.1: accept the first permessage-deflate offer we can honour, or none. A
-	// malformed Sec-WebSocket-Extensions header only means that nothing is accepted.
-	var extensions string
-	var deflateParams handshake.DeflateParams
-	negotiated := false
+	a := acceptance{
+		key:      r.Header.Get("Sec-WebSocket-Key"),
+		protocol: handshake.SelectSubprotocol(handshake.Subprotocols(r.Header), opts.Subprotocols),
+	}
 	if opts.Compression != nil {
-		if err := opts.Compression.check(); err != nil {
+		// A malformed Sec-WebSocket-Extensions header only means that nothing is accepted.
+		offers, _ := handshake.ParseExtensions(r.Header)
+		var err error
+		if a.extensions, a.deflate, err = negotiateExtensions(offers, opts); err != nil {
 			http.Error(w, "websocket: server misconfigured", http.StatusInternalServerError)
 			return nil, err
-		}
-		if offers, err := handshake.ParseExtensions(r.Header); err == nil {
-			var response handshake.Extension
-			response, deflateParams, negotiated = handshake.NegotiateDeflate(offers, opts.Compression.config(true))
-			if negotiated {
-				extensions = response.String()
-			}
 		}
 	}
 
@@ -96,23 +89,49 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts *UpgradeOptions) (*Con
 	}
 	// net/http may have left its own deadlines on the connection; the WebSocket has its own life.
 	nc.SetDeadline(time.Time{})
+	// Bytes the client sent right after its request, which net/http has already read, start the
+	// first frame. Beyond them the Conn keeps nothing of net/http's: its buffers are dropped.
+	buffered, _ := brw.Reader.Peek(brw.Reader.Buffered())
+	return startServer(nc, buffered, a, opts)
+}
 
-	// net/http hands over a 4 KiB write buffer with the connection, unused: by default it becomes
-	// the Conn's, rather than being dropped for a new one.
-	var wbuf []byte
-	if opts.WriteBufferSize <= 0 {
-		if b := brw.Writer.AvailableBuffer(); cap(b) >= defaultBufferSize {
-			wbuf = b[:cap(b)]
-		}
-	}
-	c := newConn(nc, serverReader(nc, brw.Reader, opts.ReadBufferSize), wbuf, true, opts.ReadLimit, opts.WriteBufferSize, opts.CloseTimeout)
-	c.subprotocol = protocol
-	if negotiated {
-		c.deflate = newDeflate(c, deflateParams, opts.Compression)
-	}
+// acceptance is what a server decided about a valid opening handshake request.
+type acceptance struct {
+	key        string                   // the request's Sec-WebSocket-Key
+	protocol   string                   // the selected subprotocol, "" for none
+	extensions string                   // the Sec-WebSocket-Extensions response value, "" for none
+	deflate    *handshake.DeflateParams // non-nil when permessage-deflate was agreed
+}
 
-	// The response is built in the Conn's write buffer, which is not in use yet.
-	response := handshake.AppendResponse(c.wbuf[:0], key, protocol, extensions, opts.Header)
+// negotiateExtensions answers the client's Sec-WebSocket-Extensions offers under opts. RFC 7692
+// §5.1: the server accepts the first permessage-deflate offer it can honour, or none. It returns
+// an error only when opts.Compression is misconfigured.
+func negotiateExtensions(offers []handshake.Extension, opts *UpgradeOptions) (extensions string, deflate *handshake.DeflateParams, err error) {
+	if opts.Compression == nil {
+		return "", nil, nil
+	}
+	if err := opts.Compression.check(); err != nil {
+		return "", nil, err
+	}
+	response, params, ok := handshake.NegotiateDeflate(offers, opts.Compression.config(true))
+	if !ok {
+		return "", nil, nil
+	}
+	return response.String(), &params, nil
+}
+
+// startServer makes the server side Conn over nc and writes the 101 response (§4.2.2 item 5),
+// bounded by the close timeout. buffered holds the bytes the client sent after its request, the
+// start of the first frame; they are copied.
+func startServer(nc net.Conn, buffered []byte, a acceptance, opts *UpgradeOptions) (*Conn, error) {
+	c := newConn(nc, buffered, true, opts.ReadLimit, opts.ReadBufferSize, opts.WriteBufferSize, opts.CloseTimeout)
+	c.subprotocol = a.protocol
+	if a.deflate != nil {
+		c.deflate = newDeflate(c, *a.deflate, opts.Compression)
+	}
+	bufp := getBuffer(responseBufferSize)
+	defer putBuffer(bufp)
+	response := handshake.AppendResponse((*bufp)[:0], a.key, a.protocol, a.extensions, opts.Header)
 	nc.SetWriteDeadline(time.Now().Add(c.closeTimeout))
 	if _, err := nc.Write(response); err != nil {
 		nc.Close()
@@ -121,6 +140,10 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts *UpgradeOptions) (*Con
 	nc.SetWriteDeadline(time.Time{})
 	return c, nil
 }
+
+// responseBufferSize is the buffer the 101 response is built in: room for the status line, the
+// handshake's own fields and a few extra ones; append grows it for more.
+const responseBufferSize = 4 << 10
 
 // refuse answers a refused handshake with its status, headers and reason.
 func refuse(w http.ResponseWriter, err error) error {
@@ -133,37 +156,4 @@ func refuse(w http.ResponseWriter, err error) error {
 	}
 	http.Error(w, reason, status)
 	return err
-}
-
-// serverReader returns the reader the Conn reads frames from. By default it is net/http's own
-// buffered reader, which holds any bytes the client sent right after its request headers; with a
-// custom size those buffered bytes are handed over to a new reader first.
-func serverReader(nc net.Conn, br *bufio.Reader, size int) *bufio.Reader {
-	if size <= 0 && br.Size() >= defaultBufferSize {
-		return br
-	}
-	if size <= 0 {
-		size = defaultBufferSize
-	}
-	buffered := br.Buffered()
-	if buffered == 0 {
-		return bufio.NewReaderSize(nc, size)
-	}
-	prefix, _ := br.Peek(buffered)
-	return bufio.NewReaderSize(&prefixReader{prefix: append([]byte(nil), prefix...), r: nc}, size)
-}
-
-// prefixReader reads prefix, then r.
-type prefixReader struct {
-	prefix []byte
-	r      net.Conn
-}
-
-func (p *prefixReader) Read(b []byte) (int, error) {
-	if len(p.prefix) > 0 {
-		n := copy(b, p.prefix)
-		p.prefix = p.prefix[n:]
-		return n, nil
-	}
-	return p.r.Read(b)
 }

@@ -96,8 +96,12 @@ func (c *Conn) appendFrame(h frame.Header, p []byte) bool {
 	if !c.server {
 		h.Masked = true
 	}
-	if c.pending+h.Size()+len(p) > len(c.wbuf) {
+	if c.pending+h.Size()+len(p) > c.wbufSize {
 		return false
+	}
+	if c.wbuf == nil {
+		c.wbufp = getBuffer(c.wbufSize)
+		c.wbuf = *c.wbufp
 	}
 	if h.Masked {
 		h.Key = c.nextKey()
@@ -120,7 +124,18 @@ func (c *Conn) flushLocked() error {
 	n := c.pending
 	c.pending = 0
 	c.hasPending.Store(false)
-	return c.wrote(c.nc.Write(c.wbuf[:n]))
+	err := c.wrote(c.nc.Write(c.wbuf[:n]))
+	c.releaseWriteBuffer()
+	return err
+}
+
+// releaseWriteBuffer gives the write buffer back to the pool once its frames are written, so that
+// a connection holds no write buffer between messages. The caller holds writeSem.
+func (c *Conn) releaseWriteBuffer() {
+	if c.wbufp != nil {
+		putBuffer(c.wbufp)
+		c.wbufp, c.wbuf = nil, nil
+	}
 }
 
 // writeServerFrame writes an unmasked data frame too large for the write buffer, after the
@@ -135,6 +150,7 @@ func (c *Conn) writeServerFrame(h frame.Header, p []byte) error {
 	c.buffers = c.vec[:]
 	n, err := c.buffers.WriteTo(c.nc)
 	c.vec = [3][]byte{}
+	c.releaseWriteBuffer()
 	return c.wrote(int(n), err)
 }
 
@@ -147,7 +163,10 @@ func (c *Conn) writeClientFrame(h frame.Header, p []byte) error {
 	h.Masked = true
 	h.Key = c.nextKey()
 	c.traceSent(h)
-	b := frame.AppendHeader(c.wbuf[:0], h)
+	bufp := getBuffer(c.wbufSize)
+	defer putBuffer(bufp)
+	buf := *bufp
+	b := frame.AppendHeader(buf[:0], h)
 	pos := 0
 	for {
 		n := copy(b[len(b):cap(b)], p)
@@ -160,7 +179,7 @@ func (c *Conn) writeClientFrame(h frame.Header, p []byte) error {
 		if len(p) == 0 {
 			return nil
 		}
-		b = c.wbuf[:0]
+		b = buf[:0]
 	}
 }
 
@@ -233,7 +252,8 @@ func (c *Conn) NextWriter(op frame.Opcode) (io.WriteCloser, error) {
 		c.messageMu.Unlock()
 		return nil, err
 	}
-	w := &messageWriter{c: c, op: op}
+	w := &messageWriter{c: c, op: op, bufp: getBuffer(c.wbufSize)}
+	w.buf = *w.bufp
 	if d := c.deflate; d != nil && d.writeEnabled {
 		w.rsv = frame.Rsv1 // RFC 7692 §6.1: on the first frame only
 		w.compressor = d.getWriter(compressedSink{w})
@@ -241,10 +261,12 @@ func (c *Conn) NextWriter(op frame.Opcode) (io.WriteCloser, error) {
 	return w, nil
 }
 
-// messageWriter writes one message as a sequence of fragments. Payload waits in c.wbuf after
+// messageWriter writes one message as a sequence of fragments. Payload waits in buf after
 // frame.MaxHeaderSize bytes of room, where each fragment's header is put right before it.
 type messageWriter struct {
 	c          *Conn
+	bufp       *[]byte      // borrowed by NextWriter, given back by Close
+	buf        []byte       // *bufp
 	op         frame.Opcode // the first fragment's opcode, then OpContinuation (§5.4)
 	rsv        uint8        // RSV bits of the first fragment
 	compressor *flate.Writer
@@ -278,7 +300,7 @@ func (w *messageWriter) buffer(p []byte, keep int) (int, error) {
 		return 0, w.err
 	}
 	c := w.c
-	room := len(c.wbuf) - frame.MaxHeaderSize
+	room := len(w.buf) - frame.MaxHeaderSize
 	written := 0
 	for len(p) > 0 {
 		if w.n == room {
@@ -293,7 +315,7 @@ func (w *messageWriter) buffer(p []byte, keep int) (int, error) {
 			}
 			return written + len(p), nil
 		}
-		k := copy(c.wbuf[frame.MaxHeaderSize+w.n:], p)
+		k := copy(w.buf[frame.MaxHeaderSize+w.n:], p)
 		w.n += k
 		written += k
 		p = p[k:]
@@ -309,6 +331,10 @@ func (w *messageWriter) Close() error {
 	w.closed = true
 	c := w.c
 	defer c.messageMu.Unlock()
+	defer func() {
+		putBuffer(w.bufp)
+		w.bufp, w.buf = nil, nil
+	}()
 	if w.compressor != nil {
 		// The sync flush ends the output with 00 00 ff ff, which RFC 7692 §7.2.1 says to
 		// remove: those 4 bytes are the ones buffer held back.
@@ -317,7 +343,7 @@ func (w *messageWriter) Close() error {
 		}
 		c.deflate.putWriter(w.compressor)
 		w.compressor = nil
-		if w.err == nil && !bytes.HasSuffix(c.wbuf[frame.MaxHeaderSize:frame.MaxHeaderSize+w.n], syncTail) {
+		if w.err == nil && !bytes.HasSuffix(w.buf[frame.MaxHeaderSize:frame.MaxHeaderSize+w.n], syncTail) {
 			w.err = errNoSyncTail
 		}
 		if w.err == nil {
@@ -346,16 +372,16 @@ func (w *messageWriter) flush(fin bool, keep int) error {
 	}
 	c.traceSent(h)
 	start := frame.MaxHeaderSize - h.Size()
-	frame.AppendHeader(c.wbuf[start:start], h)
-	payload := c.wbuf[frame.MaxHeaderSize : frame.MaxHeaderSize+n]
+	frame.AppendHeader(w.buf[start:start], h)
+	payload := w.buf[frame.MaxHeaderSize : frame.MaxHeaderSize+n]
 	var kept [4]byte
-	copy(kept[:keep], c.wbuf[frame.MaxHeaderSize+n:])
+	copy(kept[:keep], w.buf[frame.MaxHeaderSize+n:])
 	if h.Masked {
 		mask.Apply(h.Key, 0, payload)
 	}
 	w.op, w.rsv = frame.OpContinuation, 0
-	err := c.wrote(c.nc.Write(c.wbuf[start : frame.MaxHeaderSize+n]))
-	w.n = copy(c.wbuf[frame.MaxHeaderSize:], kept[:keep])
+	err := c.wrote(c.nc.Write(w.buf[start : frame.MaxHeaderSize+n]))
+	w.n = copy(w.buf[frame.MaxHeaderSize:], kept[:keep])
 	return err
 }
 
@@ -394,6 +420,10 @@ func (c *Conn) wrote(_ int, err error) error {
 // nextKey returns a fresh masking key. RFC 6455 §5.3: the key MUST be unpredictable, "derived
 // from a strong source of entropy"; keys are read from crypto/rand sixteen at a time.
 func (c *Conn) nextKey() (key [4]byte) {
+	if c.keys == nil {
+		c.keys = new([64]byte)
+		c.keysUsed = len(c.keys)
+	}
 	if c.keysUsed == len(c.keys) {
 		rand.Read(c.keys[:])
 		c.keysUsed = 0

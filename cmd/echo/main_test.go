@@ -358,6 +358,9 @@ func TestEchoAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocation count needs a quiet process")
 	}
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool allocate")
+	}
 	_, url, _ := startServer(t)
 	c := dial(t, url+"/ws", nil)
 	msg := payload(frame.OpBinary, 1024)

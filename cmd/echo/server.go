@@ -5,9 +5,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,6 +44,9 @@ type server struct {
 	log             *log.Logger
 	shutdownTimeout time.Duration
 
+	// buffers holds message buffers (*[]byte) between messages.
+	buffers sync.Pool
+
 	mu       sync.Mutex
 	conns    map[*conn.Conn]struct{} // live WebSocket connections
 	closing  bool                    // shutdown has begun; refuse new connections
@@ -60,6 +65,7 @@ func newServer(cfg config, logger *log.Logger) *server {
 		},
 		log:             logger,
 		shutdownTimeout: shutdownTimeout,
+		buffers:         sync.Pool{New: func() any { return new([]byte) }},
 		conns:           make(map[*conn.Conn]struct{}),
 	}
 }
@@ -95,8 +101,11 @@ func (s *server) serveRoot(w http.ResponseWriter, r *http.Request) {
 	servePage(w, r)
 }
 
-// serveWebSocket upgrades the request and echoes messages until the
-// connection ends, then logs one line about it.
+// serveWebSocket upgrades the request and hands the connection to its own
+// goroutine. Returning from the handler lets net/http free what it kept
+// for the request (its buffers, the request, the response): a goroutine
+// that starts afresh holds only the WebSocket, so an idle connection costs
+// a few KiB.
 func (s *server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	c, err := conn.Upgrade(w, r, &s.upgrade)
 	if err != nil {
@@ -104,34 +113,46 @@ func (s *server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		s.log.Printf("%s: %v", r.RemoteAddr, err)
 		return
 	}
+	if !s.track(c) {
+		c.Close(frame.CloseGoingAway, shutdownReason)
+		c.CloseNow()
+		return
+	}
+	go s.serveConn(c)
+}
+
+// serveConn echoes messages until the connection ends, then logs one line
+// about it.
+func (s *server) serveConn(c *conn.Conn) {
 	// The connection is ours now, not net/http's: whatever ends the echo
 	// loop, release the socket.
 	defer c.CloseNow()
-	if !s.track(c) {
-		c.Close(frame.CloseGoingAway, shutdownReason)
-		return
-	}
 	defer s.untrack(c)
-
 	start := time.Now()
 	messages, err := s.echo(c)
 	s.log.Printf("%s: subprotocol=%q %s messages=%d duration=%s",
-		r.RemoteAddr, c.Subprotocol(), describeEnd(err), messages, time.Since(start).Round(time.Millisecond))
+		c.RemoteAddr(), c.Subprotocol(), describeEnd(err), messages, time.Since(start).Round(time.Millisecond))
 }
 
 // echo sends every message back with its own opcode until the connection
 // ends, and returns how many messages it echoed and the read error that
-// ended it: a *conn.CloseError after a close handshake. It reuses one
-// buffer, so once the buffer has grown to the largest message the loop
-// allocates nothing.
+// ended it: a *conn.CloseError after a close handshake.
+//
+// It keeps no memory between messages: NextReader waits for the next
+// message without any buffer, and only then is one borrowed from a pool,
+// filled, echoed and given back. Once the pool holds buffers of the
+// messages' size, the loop allocates nothing.
 func (s *server) echo(c *conn.Conn) (messages int, err error) {
-	buf := make([]byte, 0, 4096)
 	for {
-		op, msg, err := c.ReadMessage(buf)
+		op, r, err := c.NextReader()
 		if err != nil {
 			return messages, err
 		}
-		buf = msg[:0]
+		bufp := s.buffers.Get().(*[]byte)
+		msg, err := readAll(r, (*bufp)[:0])
+		if err != nil {
+			return messages, err
+		}
 		if s.cfg.verbose {
 			s.log.Printf("%s: %v %d bytes", c.RemoteAddr(), op, len(msg))
 		}
@@ -143,6 +164,8 @@ func (s *server) echo(c *conn.Conn) (messages int, err error) {
 		} else {
 			err = c.WriteMessage(op, msg)
 		}
+		*bufp = msg[:0]
+		s.buffers.Put(bufp)
 		if errors.Is(err, conn.ErrCloseSent) {
 			// Shutdown has sent our close frame from another goroutine.
 			// RFC 6455 §7.1.2: keep reading, and discarding, until the
@@ -155,6 +178,27 @@ func (s *server) echo(c *conn.Conn) (messages int, err error) {
 		messages++
 	}
 }
+
+// readAll appends what r yields up to io.EOF to buf, as io.ReadAll does, and
+// returns the result. The Conn behind r enforces the read limit (§10.4).
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, max(len(buf), minMessageBuffer))
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// minMessageBuffer is the size of a message buffer the first time it grows.
+const minMessageBuffer = 4 << 10
 
 // describeEnd says how a connection ended: the close code and reason the
 // peer sent (§7.1.5, §7.1.6), or the error.

@@ -2,14 +2,17 @@ package echoservers
 
 import (
 	"errors"
+	"io"
 	"net/http"
+	"slices"
+	"sync"
 
 	"github.com/rfc6455/ws/conn"
 )
 
 // serveOurs is the echo loop of cmd/echo (server.go, echo) without its logging and its set of live
 // connections: conn.Upgrade with the default options (read limit 32 MiB, UTF-8 validation of
-// text always on), then ReadMessage into a reused buffer and WriteMessage with the same opcode,
+// text always on), then NextReader into a pooled buffer and WriteMessage with the same opcode,
 // or BufferMessage while the next message has already arrived (one write per batch).
 // Keep it in step with cmd/echo, whose throughput is what issue 5 targets.
 func serveOurs(w http.ResponseWriter, r *http.Request) { echoOurs(w, r, nil) }
@@ -24,30 +27,64 @@ var oursDeflate = &conn.UpgradeOptions{Compression: &conn.CompressionOptions{}}
 // and its 32 KiB window from message to message (about 1.2 MiB with compress/flate).
 var oursDeflateTakeover = &conn.UpgradeOptions{Compression: &conn.CompressionOptions{ContextTakeover: true}}
 
-// echoOurs is serveOurs's loop with the given upgrade options.
+// echoOurs is serveOurs's loop with the given upgrade options. As cmd/echo does, it returns from
+// the handler once upgraded, so that net/http frees its per-request state, and echoes from a
+// goroutine of its own.
 func echoOurs(w http.ResponseWriter, r *http.Request, opts *conn.UpgradeOptions) {
 	c, err := conn.Upgrade(w, r, opts)
 	if err != nil {
 		return // Upgrade has answered with the HTTP error
 	}
+	go echoConn(c)
+}
+
+// messageBuffers holds the echo's message buffers (*[]byte) between messages, as cmd/echo's
+// server does.
+var messageBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// echoConn is cmd/echo's loop (server.go, echo): NextReader waits for a message without holding
+// any buffer; a pooled buffer is filled, echoed and given back.
+func echoConn(c *conn.Conn) {
 	defer c.CloseNow()
-	buf := make([]byte, 0, 4096)
 	for {
-		op, msg, err := c.ReadMessage(buf)
+		op, r, err := c.NextReader()
 		if err != nil {
 			return // *conn.CloseError after the close handshake, or a protocol error
 		}
-		buf = msg[:0]
+		bufp := messageBuffers.Get().(*[]byte)
+		msg, err := readAll(r, (*bufp)[:0])
+		if err != nil {
+			return
+		}
 		if c.Buffered() > 0 {
 			err = c.BufferMessage(op, msg)
 		} else {
 			err = c.WriteMessage(op, msg)
 		}
+		*bufp = msg[:0]
+		messageBuffers.Put(bufp)
 		if errors.Is(err, conn.ErrCloseSent) {
 			continue // RFC 6455 §7.1.2: keep reading until the peer's close frame
 		}
 		if err != nil {
 			return
+		}
+	}
+}
+
+// readAll appends what r yields up to io.EOF to buf, as cmd/echo's readAll does.
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, max(len(buf), 4<<10))
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
 		}
 	}
 }
