@@ -1,0 +1,185 @@
+package conn
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/rfc6455/ws/frame"
+)
+
+// tcpPair returns the two ends of a loopback TCP connection, the kind of socket on which a
+// readBuffer waits without a buffer.
+func tcpPair(t *testing.T) (client, server net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		accepted <- c
+	}()
+	client, err = net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server = <-accepted
+	if server == nil {
+		t.Fatal("accept failed")
+	}
+	t.Cleanup(func() { client.Close(); server.Close() })
+	return client, server
+}
+
+// transports are the two ways a readBuffer reads: through the poller without a buffer (TCP),
+// and through net.Conn.Read with one (net.Pipe stands for TLS and other wrapped connections).
+var transports = []struct {
+	name string
+	pair func(t *testing.T) (net.Conn, net.Conn)
+	raw  bool
+}{
+	{"tcp", tcpPair, true},
+	{"pipe", func(t *testing.T) (net.Conn, net.Conn) {
+		a, b := net.Pipe()
+		t.Cleanup(func() { a.Close(); b.Close() })
+		return a, b
+	}, false},
+}
+
+// TestReadBufferReleasesWhenEmpty checks the point of readBuffer: bytes are delivered intact
+// across buffer boundaries, and once everything buffered is consumed no buffer is held.
+func TestReadBufferReleasesWhenEmpty(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			w, r := tr.pair(t)
+			b := newReadBuffer(r, []byte("pre"), 64)
+			if (b.raw != nil) != tr.raw {
+				t.Fatalf("raw = %v, want %v", b.raw != nil, tr.raw)
+			}
+			want := []byte("pre")
+			for i := range 1000 {
+				want = append(want, byte(i))
+			}
+			go w.Write(want[3:])
+
+			got := make([]byte, 0, len(want))
+			// Peek across the end of the 64-byte buffer, then Read and ReadByte.
+			for len(got) < len(want) {
+				n := min(7, len(want)-len(got))
+				p, err := b.Peek(n)
+				if err != nil {
+					t.Fatalf("Peek(%d) after %d bytes: %v", n, len(got), err)
+				}
+				got = append(got, p...)
+				b.Discard(n)
+				if len(got) < len(want) {
+					c, err := b.ReadByte()
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, c)
+				}
+				if len(got) < len(want) {
+					var chunk [5]byte
+					k, err := b.Read(chunk[:min(5, len(want)-len(got))])
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, chunk[:k]...)
+				}
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("bytes differ")
+			}
+			if b.Buffered() != 0 || b.bufp != nil {
+				t.Errorf("after consuming everything: Buffered %d, buffer held %v; want 0, none", b.Buffered(), b.bufp != nil)
+			}
+		})
+	}
+}
+
+// TestReadBufferEOFAndDeadline checks that the end of the stream and a read deadline come out
+// of a readBuffer as they do from the connection, without a buffer left held.
+func TestReadBufferEOFAndDeadline(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			w, r := tr.pair(t)
+			b := newReadBuffer(r, nil, 0)
+			r.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+			if _, err := b.Peek(2); !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatalf("Peek past the deadline: %v, want os.ErrDeadlineExceeded", err)
+			}
+			if b.bufp != nil {
+				t.Error("a buffer is held after the deadline")
+			}
+			r.SetReadDeadline(time.Time{})
+			go func() {
+				w.Write([]byte{1})
+				w.Close()
+			}()
+			if _, err := b.Peek(2); err != io.ErrUnexpectedEOF {
+				t.Fatalf("Peek(2) of a 1-byte stream: %v, want io.ErrUnexpectedEOF", err)
+			}
+			if _, err := b.ReadByte(); err != nil {
+				t.Fatalf("ReadByte of the byte left: %v", err)
+			}
+			if _, err := b.ReadByte(); err != io.EOF {
+				t.Fatalf("ReadByte at the end: %v, want io.EOF", err)
+			}
+			if b.bufp != nil {
+				t.Error("a buffer is held at the end of the stream")
+			}
+		})
+	}
+}
+
+// TestIdleConnHoldsNoBuffers checks that a Conn between messages holds neither a read nor a
+// write buffer, on both sides, after whole messages, buffered batches and streamed ones.
+func TestIdleConnHoldsNoBuffers(t *testing.T) {
+	cn, sn := tcpPair(t)
+	client := newConn(cn, nil, false, 0, 0, 0, 0)
+	server := newConn(sn, nil, true, 0, 0, 0, 0)
+	idle := func(step string) {
+		t.Helper()
+		for _, c := range []*Conn{client, server} {
+			if c.br.bufp != nil || c.wbufp != nil {
+				t.Errorf("%s: server=%v holds a read buffer %v, a write buffer %v", step, c.server, c.br.bufp != nil, c.wbufp != nil)
+			}
+		}
+	}
+	echo := func() {
+		op, p, err := server.ReadMessage(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := server.WriteMessage(op, p); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := client.ReadMessage(nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	client.WriteMessage(frame.OpText, []byte("hello"))
+	echo()
+	idle("one message")
+
+	client.BufferMessage(frame.OpBinary, make([]byte, 1000))
+	client.BufferMessage(frame.OpBinary, make([]byte, 1000))
+	client.Flush()
+	echo()
+	echo()
+	idle("a batch")
+
+	w, _ := client.NextWriter(frame.OpBinary)
+	w.Write(make([]byte, 100<<10))
+	w.Close()
+	echo()
+	idle("a streamed 100 KiB message")
+}
