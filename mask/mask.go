@@ -6,12 +6,13 @@ import (
 	"unsafe"
 )
 
-// alignMin is the payload length from which Apply aligns its word stores to
-// 8-byte addresses. An 8-byte store at an unaligned address straddles a
-// cache line once every eight stores, and those stores are slow: a large
-// payload at an odd address (as when it is unmasked in place right after a
-// 6- or 14-byte frame header, RFC 6455 §5.2) measured 20-40% slower than an
-// aligned one. Below this length the extra work costs more than it saves.
+// alignMin is the payload length from which applyGeneric aligns its word
+// stores to 8-byte addresses. An 8-byte store at an unaligned address
+// straddles a cache line once every eight stores, and those stores are
+// slow: a large payload at an odd address (as when it is unmasked in place
+// right after a 6- or 14-byte frame header, RFC 6455 §5.2) measured 20-40%
+// slower than an aligned one. Below this length the extra work costs more
+// than it saves.
 const alignMin = 256
 
 // Apply XORs b in place with the 4-byte masking key, starting at key offset
@@ -23,6 +24,29 @@ const alignMin = 256
 // data XOR octet (i MOD 4) of the masking key. The same call masks and
 // unmasks, because XOR is its own inverse. Apply does not allocate.
 func Apply(key [4]byte, pos int, b []byte) int {
+	// Long payloads go to the platform's vector code, if it has any
+	// (mask_amd64.s); short ones stay on the portable path, which is
+	// faster for them because it needs no setup. Where there is no vector
+	// code, vectorMin is larger than any slice can be (mask_generic.go).
+	if len(b) >= vectorMin {
+		maskVector(b, rotatedKey(key, pos))
+		// §5.3: the key offset after b is (pos + len(b)) MOD 4.
+		return (pos + len(b)) & 3
+	}
+	return applyGeneric(key, pos, b)
+}
+
+// rotatedKey returns the masking key rotated to start at key offset pos
+// (0..3), read as a little-endian word: its low byte is the key octet for
+// the first byte of the payload (RFC 6455 §5.3, octet i MOD 4).
+func rotatedKey(key [4]byte, pos int) uint32 {
+	return bits.RotateLeft32(binary.LittleEndian.Uint32(key[:]), -8*(pos&3))
+}
+
+// applyGeneric is Apply in portable Go, a 64-bit word at a time. It is the
+// whole of Apply where there is no vector code (mask_generic.go) and its
+// short-payload path where there is; it is compiled and tested everywhere.
+func applyGeneric(key [4]byte, pos int, b []byte) int {
 	// pos&3 is pos mod 4 for every int, negative ones included, because Go
 	// ints are two's complement.
 	pos &= 3
@@ -36,7 +60,7 @@ func Apply(key [4]byte, pos int, b []byte) int {
 	// A word that starts s bytes further into b needs the key rotated by
 	// s mod 4 more bytes; a step of 4 or 8 bytes needs no rotation at all,
 	// which is why one key word serves a whole run of words.
-	k32 := bits.RotateLeft32(binary.LittleEndian.Uint32(key[:]), -8*pos)
+	k32 := rotatedKey(key, pos)
 
 	if n < 8 {
 		if n < 4 {

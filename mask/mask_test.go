@@ -3,8 +3,40 @@ package mask
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"testing"
+	"unsafe"
 )
+
+// An implementation is one way of computing Apply: Apply itself, the
+// portable applyGeneric, and each vector path this build and machine can
+// run (vectorImplementations, in mask_amd64_test.go and
+// mask_generic_test.go). Every test runs all of them, so the portable code
+// is tested on amd64 as well, and the vector code on lengths far below
+// vectorMin, where Apply would not use it.
+type implementation struct {
+	name  string
+	apply func(key [4]byte, pos int, b []byte) int
+}
+
+func implementations() []implementation {
+	impls := []implementation{{"Apply", Apply}, {"generic", applyGeneric}}
+	return append(impls, vectorImplementations()...)
+}
+
+// vectorApply makes an implementation of Apply out of a vector function
+// such as maskAVX2, which masks b with the key already rotated to b[0]. It
+// hands the function every payload of at least minLen bytes (the least the
+// function accepts), so tests reach the vector code far below vectorMin.
+func vectorApply(mask func(b []byte, key uint32), minLen int) func(key [4]byte, pos int, b []byte) int {
+	return func(key [4]byte, pos int, b []byte) int {
+		if len(b) < minLen {
+			return applyGeneric(key, pos, b)
+		}
+		mask(b, rotatedKey(key, pos))
+		return (pos + len(b)) & 3
+	}
+}
 
 // applyReference is the RFC 6455 §5.3 definition written out literally, one
 // byte at a time: j = i MOD 4; transformed-octet-i = original-octet-i XOR
@@ -28,12 +60,18 @@ func testPayload(n int) []byte {
 	return b
 }
 
-// alignedAt returns a copy of src whose first byte sits off bytes past an
-// 8-byte boundary, so tests cover every alignment Apply can meet.
+// maxAlign is the widest alignment any implementation cares about: AVX2
+// aligns its stores to 32 bytes.
+const maxAlign = 32
+
+// alignedAt returns a copy of src whose first byte sits off bytes (0..31)
+// past a 32-byte boundary, so tests cover every alignment an implementation
+// can meet. The allocator only promises 8- or 16-byte alignment, so the
+// start is found from the address.
 func alignedAt(src []byte, off int) []byte {
-	buf := make([]byte, len(src)+16)
-	// Go's allocator returns at least 8-byte-aligned blocks for 16+ bytes.
-	b := buf[off : off+len(src)]
+	buf := make([]byte, len(src)+2*maxAlign)
+	start := (off - int(uintptr(unsafe.Pointer(&buf[0])))) & (maxAlign - 1)
+	b := buf[start : start+len(src)]
 	copy(b, src)
 	return b
 }
@@ -128,131 +166,169 @@ func TestApplyRFCExamples(t *testing.T) {
 			wantPos: 0,
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := bytes.Clone(tt.in)
-			gotPos := Apply(tt.key, tt.pos, got)
-			if !bytes.Equal(got, tt.want) {
-				t.Errorf("Apply(% x, %d, % x) gave % x, want % x", tt.key, tt.pos, tt.in, got, tt.want)
-			}
-			if gotPos != tt.wantPos {
-				t.Errorf("Apply(% x, %d, %d bytes) returned pos %d, want %d", tt.key, tt.pos, len(tt.in), gotPos, tt.wantPos)
+	for _, impl := range implementations() {
+		for _, tt := range tests {
+			t.Run(impl.name+"/"+tt.name, func(t *testing.T) {
+				got := bytes.Clone(tt.in)
+				gotPos := impl.apply(tt.key, tt.pos, got)
+				if !bytes.Equal(got, tt.want) {
+					t.Errorf("%s(% x, %d, % x) gave % x, want % x", impl.name, tt.key, tt.pos, tt.in, got, tt.want)
+				}
+				if gotPos != tt.wantPos {
+					t.Errorf("%s(% x, %d, %d bytes) returned pos %d, want %d", impl.name, tt.key, tt.pos, len(tt.in), gotPos, tt.wantPos)
+				}
+			})
+		}
+	}
+}
+
+// TestApplyMatchesReference checks every implementation against the byte
+// loop for every length 0..600, every pos 0..7 and every start address mod
+// 32. For the portable code that covers the byte, 4-byte and 8-byte short
+// paths, every leftover after the 128-byte loop and the aligned path from
+// alignMin on; for the vector code, every head, body and tail split of
+// both vector widths, including lengths of exactly one vector.
+func TestApplyMatchesReference(t *testing.T) {
+	key := [4]byte{0x37, 0xfa, 0x21, 0x3d}
+	for _, impl := range implementations() {
+		t.Run(impl.name, func(t *testing.T) {
+			for n := 0; n <= 600; n++ {
+				src := testPayload(n)
+				for pos := 0; pos < 8; pos++ {
+					want := bytes.Clone(src)
+					wantPos := applyReference(key, pos, want)
+					for off := range maxAlign {
+						if pos >= 4 && off > 0 {
+							continue // pos 4..7 only checks the mod 4 once
+						}
+						got := alignedAt(src, off)
+						gotPos := impl.apply(key, pos, got)
+						if !bytes.Equal(got, want) || gotPos != wantPos {
+							t.Fatalf("len %d, pos %d, address offset %d: gave pos %d and\n% x\nwant pos %d and\n% x",
+								n, pos, off, gotPos, got, wantPos, want)
+						}
+					}
+				}
 			}
 		})
 	}
 }
 
-// TestApplyMatchesReference checks Apply against the byte loop for every
-// length 0..300, every pos 0..7 and every start address mod 8: that covers
-// the byte, 4-byte and 8-byte short paths, every leftover block after the
-// 128-byte loop, and the aligned path from alignMin on.
-func TestApplyMatchesReference(t *testing.T) {
-	key := [4]byte{0x37, 0xfa, 0x21, 0x3d}
-	for n := 0; n <= 300; n++ {
-		src := testPayload(n)
-		for pos := 0; pos < 8; pos++ {
-			want := bytes.Clone(src)
-			wantPos := applyReference(key, pos, want)
-			for off := 0; off < 8; off++ {
-				got := alignedAt(src, off)
-				gotPos := Apply(key, pos, got)
-				if !bytes.Equal(got, want) || gotPos != wantPos {
-					t.Fatalf("len %d, pos %d, address offset %d: Apply gave pos %d and\n% x\nwant pos %d and\n% x",
-						n, pos, off, gotPos, got, wantPos, want)
-				}
-			}
-		}
-	}
-}
-
-// TestApplyLarge covers lengths that run the 128-byte loop many times and
-// end in every possible leftover.
+// TestApplyLarge covers lengths that run the unrolled loops many times and
+// end in every possible leftover, up to payloads larger than a cache.
 func TestApplyLarge(t *testing.T) {
 	key := [4]byte{0xde, 0xad, 0xbe, 0xef}
-	for _, n := range []int{1000, 1023, 1024, 1025, 4096 + 13, 16 << 10, 1<<16 + 7} {
-		src := testPayload(n)
-		for pos := 0; pos < 4; pos++ {
-			want := bytes.Clone(src)
-			wantPos := applyReference(key, pos, want)
-			for _, off := range []int{0, 1, 6, 7} {
-				got := alignedAt(src, off)
-				if gotPos := Apply(key, pos, got); gotPos != wantPos || !bytes.Equal(got, want) {
-					t.Fatalf("len %d, pos %d, address offset %d: result differs from the byte loop", n, pos, off)
+	sizes := []int{1000, 1023, 1024, 1025, 4096 + 13, 16 << 10, 1<<16 + 7, 1<<20 + 3}
+	for _, impl := range implementations() {
+		t.Run(impl.name, func(t *testing.T) {
+			for _, n := range sizes {
+				src := testPayload(n)
+				for pos := 0; pos < 4; pos++ {
+					want := bytes.Clone(src)
+					wantPos := applyReference(key, pos, want)
+					for _, off := range []int{0, 1, 6, 7, 16, 31} {
+						got := alignedAt(src, off)
+						if gotPos := impl.apply(key, pos, got); gotPos != wantPos || !bytes.Equal(got, want) {
+							t.Fatalf("len %d, pos %d, address offset %d: result differs from the byte loop", n, pos, off)
+						}
+					}
 				}
 			}
-		}
+		})
 	}
 }
 
-// TestApplyOnlyTouchesB checks that Apply writes neither before nor after
-// its slice, even though it stores whole words that overlap b's ends.
+// TestApplyOnlyTouchesB checks that no implementation writes before or
+// after its slice, even though they store whole words and vectors that
+// overlap b's ends. (mask_guard_linux_test.go checks reads as well.)
 func TestApplyOnlyTouchesB(t *testing.T) {
+	const guard = 2 * maxAlign // bytes checked on either side of b
 	key := [4]byte{0xff, 0xff, 0xff, 0xff}
-	for n := 0; n <= 300; n++ {
-		for off := 0; off < 8; off++ {
-			buf := make([]byte, off+n+8)
-			Apply(key, 0, buf[off:off+n])
-			for i, c := range buf {
-				inside := i >= off && i < off+n
-				if inside && c != 0xff || !inside && c != 0 {
-					t.Fatalf("len %d, offset %d: byte %d of the surrounding buffer is %#x", n, off, i, c)
+	for _, impl := range implementations() {
+		t.Run(impl.name, func(t *testing.T) {
+			for n := 0; n <= 600; n++ {
+				for off := range maxAlign {
+					buf := make([]byte, guard+n+guard+maxAlign)
+					// Start b at address offset off mod 32, with at
+					// least guard bytes before it.
+					start := guard + (off-int(uintptr(unsafe.Pointer(&buf[guard]))))&(maxAlign-1)
+					impl.apply(key, 0, buf[start:start+n])
+					for i, c := range buf {
+						inside := i >= start && i < start+n
+						if inside && c != 0xff || !inside && c != 0 {
+							t.Fatalf("len %d, offset %d: byte %d of the surrounding buffer (b is [%d:%d]) is %#x",
+								n, off, i, start, start+n, c)
+						}
+					}
 				}
 			}
-		}
+		})
 	}
 }
 
 // TestApplySplit checks the streaming contract of §5.3's i MOD 4: masking a
 // payload as two pieces, feeding the returned pos into the second call,
-// gives the same bytes as one call, wherever the split falls.
+// gives the same bytes as the byte loop over the whole, wherever the split
+// falls, so that pieces on either side of vectorMin meet correctly.
 func TestApplySplit(t *testing.T) {
 	key := [4]byte{0x37, 0xfa, 0x21, 0x3d}
-	for _, n := range []int{0, 1, 5, 17, 64, 131, 300} {
-		src := testPayload(n)
-		for pos := 0; pos < 4; pos++ {
-			want := bytes.Clone(src)
-			wantPos := Apply(key, pos, want)
-			for split := 0; split <= n; split++ {
-				got := bytes.Clone(src)
-				mid := Apply(key, pos, got[:split])
-				if end := Apply(key, mid, got[split:]); end != wantPos {
-					t.Fatalf("len %d, pos %d, split at %d: final pos %d, want %d", n, pos, split, end, wantPos)
-				}
-				if !bytes.Equal(got, want) {
-					t.Fatalf("len %d, pos %d, split at %d: two calls differ from one", n, pos, split)
+	for _, impl := range implementations() {
+		t.Run(impl.name, func(t *testing.T) {
+			for _, n := range []int{0, 1, 5, 17, 64, 131, 300, 517} {
+				src := testPayload(n)
+				for pos := 0; pos < 4; pos++ {
+					want := bytes.Clone(src)
+					wantPos := applyReference(key, pos, want)
+					for split := 0; split <= n; split++ {
+						got := bytes.Clone(src)
+						mid := impl.apply(key, pos, got[:split])
+						if end := impl.apply(key, mid, got[split:]); end != wantPos {
+							t.Fatalf("len %d, pos %d, split at %d: final pos %d, want %d", n, pos, split, end, wantPos)
+						}
+						if !bytes.Equal(got, want) {
+							t.Fatalf("len %d, pos %d, split at %d: two calls differ from the byte loop", n, pos, split)
+						}
+					}
 				}
 			}
-		}
+		})
 	}
 }
 
 // TestApplyTwiceRestores checks that unmasking is masking (§5.3 XOR).
 func TestApplyTwiceRestores(t *testing.T) {
 	key := [4]byte{0x9a, 0x00, 0x3c, 0xf1}
-	for n := 0; n <= 300; n++ {
-		src := testPayload(n)
-		for pos := 0; pos < 4; pos++ {
-			b := bytes.Clone(src)
-			Apply(key, pos, b)
-			if n >= 4 && bytes.Equal(b, src) {
-				t.Fatalf("len %d, pos %d: masking left the payload unchanged", n, pos)
+	for _, impl := range implementations() {
+		t.Run(impl.name, func(t *testing.T) {
+			for n := 0; n <= 300; n++ {
+				src := testPayload(n)
+				for pos := 0; pos < 4; pos++ {
+					b := bytes.Clone(src)
+					impl.apply(key, pos, b)
+					if n >= 4 && bytes.Equal(b, src) {
+						t.Fatalf("len %d, pos %d: masking left the payload unchanged", n, pos)
+					}
+					impl.apply(key, pos, b)
+					if !bytes.Equal(b, src) {
+						t.Fatalf("len %d, pos %d: applying the key twice did not restore the payload", n, pos)
+					}
+				}
 			}
-			Apply(key, pos, b)
-			if !bytes.Equal(b, src) {
-				t.Fatalf("len %d, pos %d: applying the key twice did not restore the payload", n, pos)
-			}
-		}
+		})
 	}
 }
 
 // TestApplyReturnedPos checks the returned offset on its own: (pos+len) mod 4
-// for positive, large and negative pos.
+// for positive, large and negative pos, below and above vectorMin.
 func TestApplyReturnedPos(t *testing.T) {
-	for _, pos := range []int{0, 1, 2, 3, 4, 5, 1 << 40, -1, -2, -3, -4, -5} {
-		for n := 0; n < 12; n++ {
-			want := ((pos+n)%4 + 4) % 4
-			if got := Apply([4]byte{}, pos, make([]byte, n)); got != want {
-				t.Errorf("Apply(key, %d, %d bytes) = %d, want %d", pos, n, got, want)
+	lengths := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 31, 32, 33, 127, 128, 129, 130, 131}
+	for _, impl := range implementations() {
+		for _, pos := range []int{0, 1, 2, 3, 4, 5, 1 << 30, math.MaxInt, math.MaxInt - 1, -1, -2, -3, -4, -5, math.MinInt, math.MinInt + 1} {
+			for _, n := range lengths {
+				want := ((pos%4+n)%4 + 4) % 4
+				if got := impl.apply([4]byte{}, pos, make([]byte, n)); got != want {
+					t.Errorf("%s(key, %d, %d bytes) = %d, want %d", impl.name, pos, n, got, want)
+				}
 			}
 		}
 	}

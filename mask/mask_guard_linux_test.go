@@ -1,0 +1,60 @@
+package mask
+
+import (
+	"bytes"
+	"os"
+	"runtime/debug"
+	"syscall"
+	"testing"
+)
+
+// TestApplyReadsOnlyB checks that no implementation reads (or writes)
+// outside its slice, which TestApplyOnlyTouchesB cannot see: b is placed
+// right after, and right before, a page that the process may not access,
+// so a load of even one byte beyond either end of b faults. The word and
+// vector code must reach b's ends with loads that end or start exactly at
+// them (the overlapping head and tail), never with a load that runs over.
+func TestApplyReadsOnlyB(t *testing.T) {
+	page := os.Getpagesize()
+	// Three pages: guard, data, guard.
+	mem, err := syscall.Mmap(-1, 0, 3*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Skipf("mmap: %v", err)
+	}
+	defer syscall.Munmap(mem)
+	for _, guard := range [][]byte{mem[:page], mem[2*page:]} {
+		if err := syscall.Mprotect(guard, syscall.PROT_NONE); err != nil {
+			t.Skipf("mprotect: %v", err)
+		}
+	}
+	data := mem[page : 2*page]
+	key := [4]byte{0x37, 0xfa, 0x21, 0x3d}
+
+	// A fault becomes a panic that the check below recovers, rather than
+	// a crash of the whole test binary.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	check := func(impl implementation, pos int, b []byte, where string) {
+		t.Helper()
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("%s, len %d, pos %d, b %s: %v", impl.name, len(b), pos, where, r)
+			}
+		}()
+		src := testPayload(len(b))
+		want := bytes.Clone(src)
+		applyReference(key, pos, want)
+		copy(b, src)
+		impl.apply(key, pos, b)
+		if !bytes.Equal(b, want) {
+			t.Fatalf("%s, len %d, pos %d, b %s: result differs from the byte loop", impl.name, len(b), pos, where)
+		}
+	}
+	for _, impl := range implementations() {
+		for n := 0; n <= 600; n++ {
+			for pos := 0; pos < 4; pos++ {
+				check(impl, pos, data[:n], "at the start of the page")
+				check(impl, pos, data[page-n:], "at the end of the page")
+			}
+		}
+	}
+}
