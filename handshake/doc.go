@@ -33,4 +33,10 @@
 // This package does no I/O. A server uses [CheckRequest], [CheckOrigin] and
 // [AppendResponse]; a client uses [NewKey], [AppendRequest] and
 // [CheckResponse]. Package conn glues these to a net.Conn.
+//
+// A server that takes connections from a net.Listener itself, without
+// net/http, reads the request head with [HeadLength] and [ParseRequest]
+// (HTTP/1.1 message syntax, RFC 9112) and checks the resulting [Request]
+// with its methods, which apply the very same rules; a refused request is
+// answered with [Error.AppendResponse].
 package handshake

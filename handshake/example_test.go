@@ -132,3 +132,63 @@ func ExampleAcceptDeflateResponse() {
 	// {ServerNoContextTakeover:true ClientNoContextTakeover:false ServerMaxWindowBits:0 ClientMaxWindowBits:10}
 	// handshake: bad Sec-WebSocket-Extensions: permessage-deflate: offer had server_no_context_takeover, response does not
 }
+
+func ExampleParseRequest() {
+	// What a client sent on a connection fresh from a net.Listener: its
+	// request head (the seed's offer of subprotocols), and right behind it
+	// the first bytes of its first frame.
+	received := []byte("GET /chat HTTP/1.1\r\n" +
+		"Host: server.example.com\r\n" +
+		"Upgrade: websocket\r\n" +
+		"Connection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+		"Sec-WebSocket-Protocol: soap, wamp\r\n" +
+		"Sec-WebSocket-Version: 13\r\n" +
+		"\r\n" +
+		"\x81\x85")
+
+	n := handshake.HeadLength(received) // -1 would mean: read more
+	req, err := handshake.ParseRequest(received[:n])
+	if err == nil {
+		err = req.Check()
+	}
+	if err == nil {
+		err = req.CheckOrigin(nil)
+	}
+	var herr *handshake.Error
+	if errors.As(err, &herr) {
+		fmt.Printf("%s", herr.AppendResponse(nil))
+		return
+	}
+
+	protocol := handshake.SelectSubprotocol(req.Subprotocols(), []string{"wamp"})
+	resp := handshake.AppendResponse(nil, req.Get("Sec-WebSocket-Key"), protocol, "", nil)
+	fmt.Print(strings.ReplaceAll(string(resp), "\r\n", "\n"))
+	fmt.Printf("first frame starts with % x\n", received[n:])
+	// Output:
+	// HTTP/1.1 101 Switching Protocols
+	// Upgrade: websocket
+	// Connection: Upgrade
+	// Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
+	// Sec-WebSocket-Protocol: wamp
+	//
+	// first frame starts with 81 85
+}
+
+func ExampleError_AppendResponse() {
+	req, _ := handshake.ParseRequest([]byte("GET /chat HTTP/1.1\r\nHost: server.example.com\r\n\r\n"))
+	var herr *handshake.Error
+	if errors.As(req.Check(), &herr) {
+		fmt.Print(strings.ReplaceAll(string(herr.AppendResponse(nil)), "\r\n", "\n"))
+	}
+	// Output:
+	// HTTP/1.1 426 Upgrade Required
+	// Content-Type: text/plain; charset=utf-8
+	// Connection: close
+	// Connection: Upgrade
+	// Sec-Websocket-Version: 13
+	// Upgrade: websocket
+	// Content-Length: 71
+	//
+	// not a WebSocket handshake: the Upgrade header must contain "websocket"
+}

@@ -47,8 +47,15 @@ type Param struct {
 // Malformed input gives an error that wraps [ErrBadExtensions] and says
 // where the input went wrong.
 func ParseExtensions(h http.Header) ([]Extension, error) {
+	return parseExtensions(headerView(h))
+}
+
+// parseExtensions is ParseExtensions over either form of a request's
+// fields.
+func parseExtensions(fields fieldView) ([]Extension, error) {
 	var exts []Extension
-	for _, v := range h[hdrExtensions] {
+	it := fields.values(hdrExtensions)
+	for v, ok := it.next(); ok; v, ok = it.next() {
 		p := extParser{s: v}
 		var err error
 		exts, err = p.parseList(exts)

@@ -41,11 +41,18 @@ import (
 //
 // With no patterns the policy is therefore "same origin only".
 func CheckOrigin(r *http.Request, patterns []string) error {
-	origins, ok := r.Header[hdrOrigin]
-	if !ok {
-		origins, ok = r.Header[hdrOldOrigin]
+	return checkOrigin(headerView(r.Header), r.Host, patterns)
+}
+
+// checkOrigin is CheckOrigin over a request's fields and its Host, so that
+// a request parsed by net/http and one parsed by [ParseRequest] go through
+// the same code.
+func checkOrigin(fields fieldView, requestHost string, patterns []string) error {
+	origin, n := fields.first(hdrOrigin)
+	if n == 0 {
+		origin, n = fields.first(hdrOldOrigin)
 	}
-	if !ok {
+	if n == 0 {
 		return nil
 	}
 	for _, p := range patterns {
@@ -53,15 +60,14 @@ func CheckOrigin(r *http.Request, patterns []string) error {
 			return nil
 		}
 	}
-	if len(origins) != 1 {
+	if n != 1 {
 		return forbidden("more than one origin header")
 	}
-	origin := origins[0]
 	host, ok := originHost(origin)
 	if !ok {
 		return forbidden("origin " + strconv.Quote(origin) + " is not allowed")
 	}
-	if r.Host != "" && equalFoldASCII(host, r.Host) {
+	if requestHost != "" && equalFoldASCII(host, requestHost) {
 		return nil
 	}
 	host = strings.ToLower(host)

@@ -83,36 +83,43 @@ func badRequest(reason string) *Error {
 //
 // CheckRequest does not allocate when the request is valid.
 func CheckRequest(r *http.Request) error {
-	if r.Method != http.MethodGet {
+	return checkRequest(r.Method, r.ProtoMajor, r.ProtoMinor, r.Host, headerView(r.Header))
+}
+
+// checkRequest is CheckRequest over the parts of a request that the rules
+// read, so that a request parsed by net/http and one parsed by
+// [ParseRequest] go through the same code.
+func checkRequest(method string, protoMajor, protoMinor int, host string, fields fieldView) error {
+	if method != http.MethodGet {
 		return &Error{
 			Status: http.StatusMethodNotAllowed,
 			Reason: "the WebSocket opening handshake must use method GET",
 			Header: http.Header{"Allow": {http.MethodGet}},
 		}
 	}
-	if !r.ProtoAtLeast(1, 1) {
+	if protoMajor < 1 || protoMajor == 1 && protoMinor < 1 {
 		return badRequest("the WebSocket opening handshake needs HTTP/1.1 or later")
 	}
-	if !validHost(r.Host) {
+	if !validHost(host) {
 		return badRequest("missing or invalid Host header")
 	}
-	if !HasToken(r.Header, hdrUpgrade, "websocket") {
+	if !hasToken(fields, hdrUpgrade, "websocket") {
 		return upgradeRequired(`not a WebSocket handshake: the Upgrade header must contain "websocket"`)
 	}
-	if !HasToken(r.Header, hdrConnection, "upgrade") {
+	if !hasToken(fields, hdrConnection, "upgrade") {
 		return badRequest(`not a WebSocket handshake: the Connection header must contain "Upgrade"`)
 	}
-	if vs := r.Header[hdrVersion]; len(vs) != 1 || vs[0] != Version {
+	if v, n := fields.first(hdrVersion); n != 1 || v != Version {
 		return upgradeRequired("unsupported Sec-WebSocket-Version: this server speaks version " + Version)
 	}
-	keys := r.Header[hdrKey]
+	key, n := fields.first(hdrKey)
 	switch {
-	case len(keys) == 0:
+	case n == 0:
 		return badRequest("missing Sec-WebSocket-Key header")
-	case len(keys) > 1:
+	case n > 1:
 		// §11.3.1: the field "MUST NOT appear more than once".
 		return badRequest("repeated Sec-WebSocket-Key header")
-	case !ValidKey(keys[0]):
+	case !ValidKey(key):
 		return badRequest("invalid Sec-WebSocket-Key: it must be base64 of 16 bytes")
 	}
 	return nil

@@ -7,7 +7,7 @@ import "net/http"
 // §11.3.4). The field is a comma-separated list and may appear on several
 // header lines; all of them count.
 func Subprotocols(h http.Header) []string {
-	return Tokens(h, hdrProtocol)
+	return tokens(headerView(h), hdrProtocol)
 }
 
 // SelectSubprotocol returns the first of supported, the server's list in

@@ -35,17 +35,23 @@ const (
 // Tokens does not understand quoted strings; for Sec-WebSocket-Extensions,
 // whose parameters may be quoted, use [ParseExtensions].
 func Tokens(h http.Header, name string) []string {
-	var tokens []string
-	for _, v := range headerValues(h, name) {
+	return tokens(headerView(h), name)
+}
+
+// tokens is Tokens over either form of a request's fields.
+func tokens(fields fieldView, name string) []string {
+	var list []string
+	it := fields.values(name)
+	for v, ok := it.next(); ok; v, ok = it.next() {
 		for rest := v; rest != ""; {
 			var elem string
 			elem, rest = nextElement(rest)
 			if elem != "" {
-				tokens = append(tokens, elem)
+				list = append(list, elem)
 			}
 		}
 	}
-	return tokens
+	return list
 }
 
 // HasToken reports whether the list-valued header field name (as split by
@@ -58,10 +64,16 @@ func Tokens(h http.Header, name string) []string {
 // canonical form (such as "Connection"); other names are canonicalized
 // first, like http.Header.Get does.
 func HasToken(h http.Header, name, token string) bool {
+	return hasToken(headerView(h), name, token)
+}
+
+// hasToken is HasToken over either form of a request's fields.
+func hasToken(fields fieldView, name, token string) bool {
 	if token == "" {
 		return false
 	}
-	for _, v := range headerValues(h, name) {
+	it := fields.values(name)
+	for v, ok := it.next(); ok; v, ok = it.next() {
 		for rest := v; rest != ""; {
 			var elem string
 			elem, rest = nextElement(rest)
