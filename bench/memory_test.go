@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -13,8 +14,9 @@ import (
 	"github.com/rfc6455/ws/frame"
 )
 
-// BenchmarkConnMemory measures the heap a live connection costs, server and client side together,
-// after one 1 KiB message has been echoed on it: each iteration opens one more connection and
+// BenchmarkConnMemory measures the heap (B/conn) and the goroutine stacks (stack-B/conn) a live
+// connection costs, server and client side together, after one 1 KiB message has been echoed on
+// it: each iteration opens one more connection and
 // keeps it open, and the heap growth divided by their number is reported as B/conn. Run it with
 // a fixed count, for example -benchtime=1000x; the ns/op it also prints is the cost of a handshake
 // plus one echo, not a throughput.
@@ -35,6 +37,7 @@ func BenchmarkConnMemory(b *testing.B) {
 		b.Run(v.name, func(b *testing.B) {
 			var mu sync.Mutex
 			var servers []*conn.Conn
+			buffers := sync.Pool{New: func() any { return new([]byte) }}
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				c, err := conn.Upgrade(w, r, &conn.UpgradeOptions{Compression: v.opts})
 				if err != nil {
@@ -43,15 +46,25 @@ func BenchmarkConnMemory(b *testing.B) {
 				mu.Lock()
 				servers = append(servers, c)
 				mu.Unlock()
-				var buf []byte
-				for {
-					op, p, err := c.ReadMessage(buf)
-					if err != nil {
-						return
+				// As cmd/echo does: return from the handler, so that net/http frees its
+				// per-request state, and echo from a goroutine of its own, reading each
+				// message into a buffer borrowed only once the message has arrived.
+				go func() {
+					for {
+						op, r, err := c.NextReader()
+						if err != nil {
+							return
+						}
+						bufp := buffers.Get().(*[]byte)
+						b := bytes.NewBuffer((*bufp)[:0])
+						if _, err := b.ReadFrom(r); err != nil {
+							return
+						}
+						c.WriteMessage(op, b.Bytes())
+						*bufp = b.Bytes()[:0]
+						buffers.Put(bufp)
 					}
-					buf = p
-					c.WriteMessage(op, p)
-				}
+				}()
 			}))
 			defer srv.Close()
 			url := "ws" + strings.TrimPrefix(srv.URL, "http")
@@ -79,6 +92,7 @@ func BenchmarkConnMemory(b *testing.B) {
 			runtime.GC()
 			runtime.ReadMemStats(&after)
 			b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/float64(b.N), "B/conn")
+			b.ReportMetric(float64(after.StackInuse-before.StackInuse)/float64(b.N), "stack-B/conn")
 			mu.Lock()
 			for _, c := range servers {
 				c.CloseNow()

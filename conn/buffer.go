@@ -62,18 +62,27 @@ func putBuffer(p *[]byte) {
 }
 
 // readBuffer is the input side of a Conn: a buffered reader like bufio.Reader, except that it
-// holds a buffer only while unread bytes are in it. Once everything buffered has been consumed it
-// gives the buffer back to the pool, and on a TCP or Unix socket it waits for the next bytes
-// without any buffer at all (see waitRead in rawread_unix.go), borrowing one only when there is
-// something to read. An idle connection therefore costs no read buffer, which is most of what a
-// WebSocket server holds per connection.
+// holds a pooled buffer only while unread bytes are in it. When it is empty it waits for the
+// network with nothing but a small inline buffer to read into; only when more arrives at once
+// than that buffer holds does it borrow one from the pool, and it gives it back as soon as
+// everything in it has been consumed. On a TCP or Unix socket the wait goes through the runtime's
+// network poller (see waitRead in rawread_unix.go), so an idle connection holds no read buffer at
+// all, and the read that ends a wait neither allocates nor touches the pool: that keeps a waiting
+// goroutine's stack at its smallest size, which is most of what an idle connection costs.
 type readBuffer struct {
 	src  io.Reader
-	raw  syscall.RawConn // set on sockets that can wait for readability without a buffer
+	raw  syscall.RawConn // set on sockets whose readiness the poller reports (rawread_unix.go)
 	size int             // the size of the buffers borrowed
-	bufp *[]byte         // the borrowed buffer, nil when empty
-	buf  []byte          // *bufp, or nil
+	bufp *[]byte         // the borrowed buffer, nil when none is borrowed
+	buf  []byte          // *bufp, small, or nil when empty
 	r, w int             // unread bytes are buf[r:w]
+
+	// small takes the first bytes that end a wait: a whole small message, or the start of more.
+	small [smallReadSize]byte
+
+	// err is an error that came with bytes from src (a *tls.Conn returns io.EOF with the last
+	// ones): the bytes are delivered first, the error by the next read.
+	err error
 
 	// Results of the read done inside raw.Read's callback, and that callback bound once, so
 	// that waiting does not allocate a closure each time.
@@ -82,28 +91,31 @@ type readBuffer struct {
 	rawErr  error
 }
 
-// newReadBuffer returns a readBuffer over nc whose buffers are size bytes, starting with a copy of
-// buffered: bytes already read from nc, such as those that followed an HTTP head.
-func newReadBuffer(nc net.Conn, buffered []byte, size int) *readBuffer {
+// smallReadSize is the size of a readBuffer's inline buffer: a few small frames (a chat
+// message, a ping) arrive and are read without borrowing a buffer.
+const smallReadSize = 256
+
+// init readies b to read from nc with buffers of size bytes, starting with a copy of buffered:
+// bytes already read from nc, such as those that followed an HTTP head.
+func (b *readBuffer) init(nc net.Conn, buffered []byte, size int) {
 	if size <= 0 {
 		size = defaultBufferSize
 	}
-	b := &readBuffer{src: nc, size: size}
+	*b = readBuffer{src: nc, size: size}
 	b.setRaw(nc)
 	if len(buffered) > 0 {
 		b.borrow(max(size, len(buffered)))
 		b.w = copy(b.buf, buffered)
 	}
-	return b
 }
 
 // Buffered returns the number of bytes that can be read without waiting.
 func (b *readBuffer) Buffered() int { return b.w - b.r }
 
-// consumed notes that the reader took n bytes, and releases the buffer once it is empty.
+// consumed notes that the reader took n bytes, and lets go of the buffer once it is empty.
 func (b *readBuffer) consumed(n int) {
 	b.r += n
-	if b.r == b.w && b.bufp != nil {
+	if b.r == b.w && b.buf != nil {
 		b.release()
 	}
 }
@@ -114,33 +126,68 @@ func (b *readBuffer) borrow(size int) {
 	b.buf = *b.bufp
 }
 
-// release gives the buffer, which must hold no unread bytes, back to the pool.
+// release gives a borrowed buffer, which must hold no unread bytes, back to the pool, and leaves
+// b empty.
 func (b *readBuffer) release() {
-	putBuffer(b.bufp)
+	if b.bufp != nil {
+		putBuffer(b.bufp)
+	}
 	b.bufp, b.buf, b.r, b.w = nil, nil, 0, 0
 }
 
-// fill reads at least one more byte into the buffer, keeping the unread ones. It makes room for
-// need unread bytes in all (need is at most b.size).
-func (b *readBuffer) fill(need int) error {
-	if b.buf != nil && b.r > 0 && len(b.buf)-b.r < need {
-		// Slide the unread bytes to the front, as bufio.Reader does.
-		copy(b.buf, b.buf[b.r:b.w])
-		b.w -= b.r
-		b.r = 0
+// target returns the slice the next read goes into: the free end of the buffer, or the inline
+// buffer when b is empty. It neither allocates nor touches the pool, so that it can run in the
+// poller's callback at the bottom of a deep stack.
+func (b *readBuffer) target() []byte {
+	if b.buf == nil {
+		b.buf = b.small[:min(len(b.small), b.size)]
 	}
+	return b.buf[b.w:]
+}
+
+// makeRoom makes space for need unread bytes in all (need is at most b.size) and for at least
+// one more: the unread bytes slide to the front, as in bufio.Reader, and move from the inline
+// buffer to a borrowed one when it is full.
+func (b *readBuffer) makeRoom(need int) {
+	if b.buf == nil || (b.w < len(b.buf) && len(b.buf)-b.r >= need) {
+		return
+	}
+	if b.bufp == nil {
+		p := getBuffer(b.size)
+		n := copy(*p, b.buf[b.r:b.w])
+		b.bufp, b.buf, b.r, b.w = p, *p, 0, n
+		return
+	}
+	copy(b.buf, b.buf[b.r:b.w])
+	b.w -= b.r
+	b.r = 0
+}
+
+// fill reads at least one more byte, keeping the unread ones, with room for need unread bytes in
+// all (need is at most b.size).
+func (b *readBuffer) fill(need int) error {
+	if b.err != nil {
+		err := b.err
+		b.err = nil
+		if b.r == b.w {
+			b.release()
+		}
+		return err
+	}
+	b.makeRoom(need)
 	if b.raw != nil {
 		return b.waitRead()
 	}
-	if b.bufp == nil {
-		b.borrow(b.size)
-	}
 	for range 100 {
-		n, err := b.src.Read(b.buf[b.w:])
+		n, err := b.src.Read(b.target())
 		b.w += n
-		if n > 0 || err != nil {
-			if err != nil && b.r == b.w {
-				b.consumed(0)
+		if n > 0 {
+			b.err = err
+			return nil
+		}
+		if err != nil {
+			if b.r == b.w {
+				b.release()
 			}
 			return err
 		}
@@ -172,8 +219,12 @@ func (b *readBuffer) Read(p []byte) (int, error) {
 		return 0, nil
 	}
 	if b.r == b.w {
-		if len(p) >= b.size {
-			return b.src.Read(p)
+		if len(p) >= b.size && b.err == nil {
+			n, err := b.src.Read(p)
+			if n > 0 && err != nil {
+				b.err, err = err, nil
+			}
+			return n, err
 		}
 		if err := b.fill(1); err != nil {
 			return 0, err

@@ -59,7 +59,8 @@ func TestReadBufferReleasesWhenEmpty(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(tr.name, func(t *testing.T) {
 			w, r := tr.pair(t)
-			b := newReadBuffer(r, []byte("pre"), 64)
+			var b readBuffer
+			b.init(r, []byte("pre"), 64)
 			if (b.raw != nil) != tr.raw {
 				t.Fatalf("raw = %v, want %v", b.raw != nil, tr.raw)
 			}
@@ -98,7 +99,7 @@ func TestReadBufferReleasesWhenEmpty(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Fatalf("bytes differ")
 			}
-			if b.Buffered() != 0 || b.bufp != nil {
+			if b.Buffered() != 0 || b.buf != nil {
 				t.Errorf("after consuming everything: Buffered %d, buffer held %v; want 0, none", b.Buffered(), b.bufp != nil)
 			}
 		})
@@ -111,12 +112,13 @@ func TestReadBufferEOFAndDeadline(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(tr.name, func(t *testing.T) {
 			w, r := tr.pair(t)
-			b := newReadBuffer(r, nil, 0)
+			var b readBuffer
+			b.init(r, nil, 0)
 			r.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
 			if _, err := b.Peek(2); !errors.Is(err, os.ErrDeadlineExceeded) {
 				t.Fatalf("Peek past the deadline: %v, want os.ErrDeadlineExceeded", err)
 			}
-			if b.bufp != nil {
+			if b.buf != nil {
 				t.Error("a buffer is held after the deadline")
 			}
 			r.SetReadDeadline(time.Time{})
@@ -133,10 +135,49 @@ func TestReadBufferEOFAndDeadline(t *testing.T) {
 			if _, err := b.ReadByte(); err != io.EOF {
 				t.Fatalf("ReadByte at the end: %v, want io.EOF", err)
 			}
-			if b.bufp != nil {
+			if b.buf != nil {
 				t.Error("a buffer is held at the end of the stream")
 			}
 		})
+	}
+}
+
+// eofWithData is a reader that returns its last bytes together with io.EOF, as a *tls.Conn
+// does when a close_notify alert follows them.
+type eofWithData struct{ data []byte }
+
+func (r *eofWithData) Read(p []byte) (int, error) {
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	if len(r.data) == 0 {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// TestReadBufferDataWithEOF checks that bytes that arrive together with the end of the stream
+// are read before it: a close frame (§5.5.1) is often the last thing a peer sends.
+func TestReadBufferDataWithEOF(t *testing.T) {
+	closeFrame := []byte{0x88, 0x02, 0x0f, 0xa0} // close 4000
+	for _, size := range []int{0, 2} {
+		var b readBuffer
+		b.init(nil, nil, size)
+		b.src = &eofWithData{data: bytes.Clone(closeFrame)}
+		p, err := b.Peek(2)
+		if err != nil {
+			t.Fatalf("size %d: Peek(2): %v", size, err)
+		}
+		if p[0] != 0x88 {
+			t.Fatalf("size %d: Peek(2) = %x", size, p)
+		}
+		b.Discard(2)
+		got := make([]byte, 2)
+		if _, err := io.ReadFull(&b, got); err != nil || !bytes.Equal(got, closeFrame[2:]) {
+			t.Fatalf("size %d: payload %x, %v", size, got, err)
+		}
+		if _, err := b.ReadByte(); err != io.EOF {
+			t.Fatalf("size %d: after the data: %v, want io.EOF", size, err)
+		}
 	}
 }
 
@@ -149,7 +190,7 @@ func TestIdleConnHoldsNoBuffers(t *testing.T) {
 	idle := func(step string) {
 		t.Helper()
 		for _, c := range []*Conn{client, server} {
-			if c.br.bufp != nil || c.wbufp != nil {
+			if c.br.buf != nil || c.wbufp != nil {
 				t.Errorf("%s: server=%v holds a read buffer %v, a write buffer %v", step, c.server, c.br.bufp != nil, c.wbufp != nil)
 			}
 		}

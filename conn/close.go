@@ -137,7 +137,7 @@ func (c *Conn) peerClosed(code frame.CloseCode, reason string) error {
 	}
 	// RFC 6455 §7.1.1: the client waits for the server to close TCP, for a bounded time.
 	c.nc.SetReadDeadline(time.Now().Add(c.closeTimeout))
-	io.Copy(io.Discard, c.br)
+	io.Copy(io.Discard, &c.br)
 	c.closeTransport()
 	return c.readErr
 }

@@ -72,7 +72,7 @@ type Conn struct {
 	// holder. Close takes it with TryLock to wait for the peer's close frame itself when no
 	// other goroutine is reading.
 	readMu            sync.Mutex
-	br                *readBuffer
+	br                readBuffer
 	readLimit         int64
 	readErr           error            // sticky: once set, every read returns it
 	inMessage         bool             // a data message has started and its final frame is not read yet
@@ -136,12 +136,12 @@ func newConn(nc net.Conn, buffered []byte, server bool, readLimit int64, readBuf
 		nc:           nc,
 		server:       server,
 		closeTimeout: closeTimeout,
-		br:           newReadBuffer(nc, buffered, readBufferSize),
 		readLimit:    readLimit,
 		writeSem:     make(chan struct{}, 1),
 		wbufSize:     writeBufferSize,
 		closed:       make(chan struct{}),
 	}
+	c.br.init(nc, buffered, readBufferSize)
 	return c
 }
 

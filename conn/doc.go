@@ -4,9 +4,11 @@
 //
 // Where it sits in the RFC:
 //
-//   - §4: the opening handshake, on the server with [Upgrade] (from a net/http handler) and on
-//     the client with [Dial] (ws:// and wss://, through an HTTP proxy when the environment names
-//     one). The header rules themselves live in package handshake.
+//   - §4: the opening handshake, on the server with [Upgrade] (from a net/http handler) or
+//     [UpgradeConn] (on a connection from a net.Listener, without net/http; [UpgradeRequest] when
+//     the server has read the request head itself), and on the client with [Dial] (ws:// and
+//     wss://, through an HTTP proxy when the environment names one). The header rules themselves
+//     live in package handshake.
 //   - §5.1–§5.4: reading and writing frames, masking (client to server only), fragmentation.
 //     [Conn.ReadMessage] and [Conn.WriteMessage] move whole messages; [Conn.NextReader] and
 //     [Conn.NextWriter] stream messages of any size.
@@ -27,4 +29,24 @@
 // control frame (a pong sent by the reading goroutine, a ping, a close) may go out between the
 // fragments of a message being streamed with NextWriter but never inside a frame.
 // Close and CloseNow may be called from any goroutine.
+//
+// # Memory
+//
+// A Conn holds buffers only while bytes wait in them: its read and write buffers (16 KiB by
+// default) are borrowed from pools shared by all connections and given back as soon as they are
+// empty, and on TCP a Conn waits for its peer with nothing but a 256-byte inline buffer. What an
+// idle connection costs is then the Conn itself (about 1.4 KiB), the socket, and the goroutine
+// that reads it: 2 KiB of stack if the goroutine has never needed more, because a goroutine keeps
+// the largest stack it has grown to. Two habits keep it there, and cmd/echo follows both:
+//
+//   - Serve each connection from a goroutine started after the handshake, which grows the stack
+//     of the goroutine that runs it. With Upgrade, returning from the net/http handler also lets
+//     net/http free the request and its buffers.
+//   - Wait for messages with [Conn.NextReader], which holds nothing while it waits, and borrow a
+//     message buffer (from a sync.Pool) only once a message has arrived, rather than keeping one
+//     per connection for [Conn.ReadMessage].
+//
+// Measured with bench/peers (wsload -idle 10000 against its ours-conn server, which does both
+// with UpgradeConn), a server holding 10 000 idle connections costs about 5 KiB of RSS per
+// connection, before and after a 1 KiB echo on each.
 package conn

@@ -29,47 +29,38 @@ func (b *readBuffer) setRaw(nc net.Conn) {
 	b.rawFunc = b.readRaw
 }
 
-// waitRead reads the next bytes through the runtime's network poller. The poller calls readRaw
-// when the socket may be readable; readRaw borrows a buffer only if there is something to read,
-// so a connection waiting for its peer holds none. Deadlines apply as to any read.
+// waitRead reads the next bytes through the runtime's network poller, which calls readRaw when
+// the socket may be readable. A connection waiting for its peer thus holds no buffer beyond the
+// inline one, and deadlines apply as to any read.
 func (b *readBuffer) waitRead() error {
 	b.rawN, b.rawErr = 0, nil
-	if err := b.raw.Read(b.rawFunc); err != nil {
-		if b.r == b.w {
-			b.consumed(0)
-		}
-		return err
-	}
+	err := b.raw.Read(b.rawFunc)
 	b.w += b.rawN
-	if b.rawErr != nil || b.rawN == 0 {
-		if b.r == b.w {
-			b.consumed(0)
-		}
+	if err == nil {
+		err = b.rawErr
 	}
-	if b.rawErr != nil {
-		return b.rawErr
+	if err == nil && b.rawN == 0 {
+		err = io.EOF
 	}
-	if b.rawN == 0 {
-		return io.EOF
+	if err != nil && b.r == b.w {
+		b.release()
 	}
-	return nil
+	return err
 }
 
-// readRaw is the callback of waitRead: one non-blocking read(2). It returns false, asking the
-// poller to wait, when the socket has nothing yet.
+// readRaw is the callback of waitRead: one non-blocking read(2) into b.target(). It returns
+// false, asking the poller to wait, when the socket has nothing yet. It runs at the bottom of the
+// reading goroutine's stack, so it must not allocate: an allocation there can grow the stack
+// past its smallest size, which it then keeps for as long as it lives.
 func (b *readBuffer) readRaw(fd uintptr) bool {
-	borrowed := b.bufp == nil
-	if borrowed {
-		b.borrow(b.size)
-	}
 	for {
-		n, err := syscall.Read(int(fd), b.buf[b.w:])
+		n, err := syscall.Read(int(fd), b.target())
 		switch err {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
-			if borrowed {
-				b.release()
+			if b.bufp == nil && b.r == b.w {
+				b.buf = nil // the inline buffer was only the target of this read
 			}
 			return false
 		case nil:

@@ -293,7 +293,7 @@ func (c *Conn) handleControl(h frame.Header) error {
 	// h.Check has bounded h.Length by frame.MaxControlPayload.
 	p := c.control[:h.Length]
 	c.flushBeforeWaiting(len(p))
-	if _, err := io.ReadFull(c.br, p); err != nil {
+	if _, err := io.ReadFull(&c.br, p); err != nil {
 		return c.transportError(err)
 	}
 	if h.Masked {

@@ -44,6 +44,21 @@ type UpgradeOptions struct {
 
 	// Compression, if set, accepts a client's permessage-deflate offer (RFC 7692).
 	Compression *CompressionOptions
+
+	// HandshakeTimeout bounds how long UpgradeConn waits for the client's request head (and,
+	// on a *tls.Conn, for the TLS handshake before it), and its answer to a refused one; 0 means
+	// DefaultHandshakeTimeout. A negative value sets no deadline at all, for a caller that bounds
+	// the handshake itself with nc's own deadlines. It is used by UpgradeConn only: behind
+	// net/http, http.Server's ReadHeaderTimeout does this job for Upgrade.
+	HandshakeTimeout time.Duration
+
+	// MaxHeaderBytes bounds the request head (request line and header fields) that
+	// UpgradeConn reads; a longer one is refused with 431 Request Header Fields Too Large.
+	// 0 means DefaultMaxHeaderBytes, 8 KiB: several times a browser's handshake with its
+	// cookies, yet a small bound on what a client that has proved nothing yet can make the
+	// server hold (net/http's default, 1 MiB, is sized for general HTTP requests). It is used
+	// by UpgradeConn only: behind net/http, http.Server's MaxHeaderBytes does this job.
+	MaxHeaderBytes int
 }
 
 // Upgrade answers an opening handshake request (§4.2) from a net/http handler and returns the

@@ -54,6 +54,10 @@ func (c *Conn) Flush() error {
 // Buffered returns how many bytes of input have been received and not read yet: when it is not
 // zero, the next read starts without waiting for the network. Call it from the reading goroutine.
 func (c *Conn) Buffered() int {
+	// Close may be reading, waiting for the peer's close frame, while the reading goroutine
+	// is between two reads.
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
 	return c.br.Buffered()
 }
 

@@ -165,6 +165,11 @@ var upgradeHandlers = []struct {
 			c.CloseNow()
 		}
 	}},
+	{lib: "ours-conn", raw: func(c net.Conn) {
+		if wc, err := conn.UpgradeConn(c, nil); err == nil {
+			wc.CloseNow()
+		}
+	}},
 	{lib: "gorilla", http: func(w http.ResponseWriter, r *http.Request) {
 		u := websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096}
 		if c, err := u.Upgrade(w, r, nil); err == nil {

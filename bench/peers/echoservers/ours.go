@@ -3,6 +3,7 @@ package echoservers
 import (
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -35,6 +36,17 @@ func echoOurs(w http.ResponseWriter, r *http.Request, opts *conn.UpgradeOptions)
 	if err != nil {
 		return // Upgrade has answered with the HTTP error
 	}
+	go echoConn(c)
+}
+
+// serveOursConn is ours without net/http: conn.UpgradeConn reads and answers the handshake on the
+// raw connection (default options: 8 KiB head limit, 30 s timeout), then the same echo loop.
+func serveOursConn(nc net.Conn) {
+	c, err := conn.UpgradeConn(nc, nil)
+	if err != nil {
+		return // UpgradeConn has answered and closed nc
+	}
+	// The handshake has grown this goroutine's stack; a fresh one starts at its smallest.
 	go echoConn(c)
 }
 

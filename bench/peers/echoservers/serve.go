@@ -34,6 +34,7 @@ type Lib struct {
 // Libs lists every echo server in a fixed order: ours first, then the peers, then the baseline.
 var Libs = []Lib{
 	{Name: "ours", UTF8: "library", Note: "conn.Upgrade, ReadMessage/WriteMessage with a reused buffer, as cmd/echo"},
+	{Name: "ours-conn", UTF8: "library", Note: "as ours, upgraded with conn.UpgradeConn on the raw net.Conn (no net/http)"},
 	{Name: "gorilla", UTF8: "server", Note: "Upgrader, ReadMessage/WriteMessage; utf8.Valid on text"},
 	{Name: "gorilla-stream", UTF8: "server", Note: "Upgrader, NextReader/NextWriter streaming; incremental UTF-8 check"},
 	{Name: "gobwas", UTF8: "server", Note: "low-level ws.Upgrade on net.Conn, ReadHeaderBuffer, Cipher, one write per frame; utf8.Valid on text"},
@@ -94,9 +95,11 @@ func Handler(name string) http.Handler {
 }
 
 // ConnHandler returns the per-connection function of the servers that work on a raw net.Conn
-// (gobwas and tcp), or nil for the others. The function owns the connection and closes it.
+// (ours-conn, gobwas and tcp), or nil for the others. The function owns the connection and closes it.
 func ConnHandler(name string) func(net.Conn) {
 	switch name {
+	case "ours-conn":
+		return serveOursConn
 	case "gobwas":
 		return serveGobwas
 	case "tcp":
