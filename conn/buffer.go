@@ -89,6 +89,7 @@ type readBuffer struct {
 	rawFunc func(fd uintptr) bool
 	rawN    int
 	rawErr  error
+	noWait  bool // the callback reports an empty socket instead of waiting
 }
 
 // smallReadSize is the size of a readBuffer's inline buffer: a few small frames (a chat
@@ -193,6 +194,24 @@ func (b *readBuffer) fill(need int) error {
 		}
 	}
 	return io.ErrNoProgress
+}
+
+// awaitInput waits until bytes are buffered. When the inline buffer fills up at once, more has
+// probably arrived: it moves to a borrowed buffer and reads what is there without waiting again,
+// so that a message, or a batch of them, is read here rather than piecemeal by the frame parser
+// further down the stack.
+func (b *readBuffer) awaitInput() error {
+	if b.r < b.w {
+		return nil
+	}
+	if err := b.fill(1); err != nil {
+		return err
+	}
+	if b.raw == nil || b.bufp != nil || b.w < len(b.buf) {
+		return nil
+	}
+	b.makeRoom(b.size)
+	return b.readNow()
 }
 
 // Peek returns the next n bytes (n at most the buffer size) without consuming them. They are

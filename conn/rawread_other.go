@@ -10,3 +10,6 @@ func (b *readBuffer) setRaw(net.Conn) {}
 
 // waitRead is never called when setRaw leaves b.raw nil.
 func (b *readBuffer) waitRead() error { panic("conn: waitRead without a raw connection") }
+
+// readNow is never called when setRaw leaves b.raw nil.
+func (b *readBuffer) readNow() error { panic("conn: readNow without a raw connection") }

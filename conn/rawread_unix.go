@@ -48,6 +48,18 @@ func (b *readBuffer) waitRead() error {
 	return err
 }
 
+// readNow reads what has arrived, if anything, without waiting.
+func (b *readBuffer) readNow() error {
+	b.noWait = true
+	defer func() { b.noWait = false }()
+	b.rawN, b.rawErr = 0, nil
+	if err := b.raw.Read(b.rawFunc); err != nil {
+		return err
+	}
+	b.w += b.rawN
+	return b.rawErr // a read of 0 bytes is the end of the stream, which the next read reports
+}
+
 // readRaw is the callback of waitRead: one non-blocking read(2) into b.target(). It returns
 // false, asking the poller to wait, when the socket has nothing yet. It runs at the bottom of the
 // reading goroutine's stack, so it must not allocate: an allocation there can grow the stack
@@ -62,7 +74,7 @@ func (b *readBuffer) readRaw(fd uintptr) bool {
 			if b.bufp == nil && b.r == b.w {
 				b.buf = nil // the inline buffer was only the target of this read
 			}
-			return false
+			return b.noWait
 		case nil:
 			b.rawN = n
 		default:

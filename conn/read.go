@@ -151,6 +151,15 @@ func (c *Conn) beginMessage() error {
 		}
 	}
 	c.messageSeq++
+	if c.br.Buffered() == 0 {
+		// Wait for the next message here, high on the reading goroutine's stack, rather than
+		// in the frame parser below: what a goroutine's stack grows to, it keeps, and an idle
+		// connection's goroutine is waiting right here.
+		c.flushBeforeWaiting(1)
+		if err := c.br.awaitInput(); err != nil {
+			return c.transportError(err)
+		}
+	}
 	return c.nextDataFrame()
 }
 

@@ -153,19 +153,20 @@ func TestHeaderParsersAgree(t *testing.T) {
 }
 
 // upgradeHandlers complete the server side of an opening handshake (RFC 6455 §4.2.2) and close
-// the connection at once, with the options of the echo servers. gobwas upgrades a raw net.Conn
-// (its zero-copy ws.Upgrade, no net/http); gobwas-http upgrades from net/http like the others.
+// the connection at once, with the options of the echo servers. ours and gobwas upgrade a raw
+// net.Conn (conn.UpgradeConn; gobwas's zero-copy ws.Upgrade), without net/http; ours-http and
+// gobwas-http upgrade from net/http like the others.
 var upgradeHandlers = []struct {
 	lib  string
 	http http.HandlerFunc
 	raw  func(net.Conn)
 }{
-	{lib: "ours", http: func(w http.ResponseWriter, r *http.Request) {
+	{lib: "ours-http", http: func(w http.ResponseWriter, r *http.Request) {
 		if c, err := conn.Upgrade(w, r, nil); err == nil {
 			c.CloseNow()
 		}
 	}},
-	{lib: "ours-conn", raw: func(c net.Conn) {
+	{lib: "ours", raw: func(c net.Conn) {
 		if wc, err := conn.UpgradeConn(c, nil); err == nil {
 			wc.CloseNow()
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -12,6 +13,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log"
 	"math/big"
@@ -28,6 +30,7 @@ import (
 
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/handshake"
 )
 
 // logBuffer collects a server's log lines; handlers log from their own
@@ -83,15 +86,104 @@ func mustConfig(t *testing.T, args ...string) config {
 	return cfg
 }
 
-// startServer runs the echo handler configured by args in an httptest
-// server and returns it, its ws:// URL and its log.
-func startServer(t *testing.T, args ...string) (*httptest.Server, string, *logBuffer) {
+// testServer is a running echo server: URL is its http:// address.
+type testServer struct{ URL string }
+
+// startServer runs the whole server configured by args, as main does (the
+// accept loop of accept.go in front of net/http), on a loopback listener,
+// and returns it, its ws:// URL and its log.
+func startServer(t *testing.T, args ...string) (*testServer, string, *logBuffer) {
 	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	logs := new(logBuffer)
 	s := newServer(mustConfig(t, args...), log.New(logs, "", 0))
+	s.shutdownTimeout = time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		s.run(ctx, ln)
+		close(done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return &testServer{URL: "http://" + ln.Addr().String()}, "ws://" + ln.Addr().String(), logs
+}
+
+// TestEchoThroughNetHTTP checks the routes net/http serves for requests
+// that do not come first on their connection: the WebSocket upgrade there
+// goes through conn.Upgrade.
+func TestEchoThroughNetHTTP(t *testing.T) {
+	s := newServer(mustConfig(t, "-subprotocols", "wamp"), log.New(io.Discard, "", 0))
 	ts := httptest.NewServer(s.handler())
-	t.Cleanup(ts.Close)
-	return ts, "ws" + strings.TrimPrefix(ts.URL, "http"), logs
+	defer ts.Close()
+	for _, path := range []string{"/", "/ws"} {
+		c := dial(t, "ws"+strings.TrimPrefix(ts.URL, "http")+path, &conn.DialOptions{Subprotocols: []string{"soap", "wamp"}})
+		if c.Subprotocol() != "wamp" {
+			t.Errorf("%s: subprotocol %q, want wamp", path, c.Subprotocol())
+		}
+		if err := c.WriteMessage(frame.OpText, []byte("hello")); err != nil {
+			t.Fatal(err)
+		}
+		if op, p, err := c.ReadMessage(nil); err != nil || op != frame.OpText || string(p) != "hello" {
+			t.Fatalf("%s: echo = %v %q %v", path, op, p, err)
+		}
+	}
+}
+
+// TestPageThenWebSocket sends a page request and then a WebSocket
+// handshake on the same keep-alive connection: the first goes to net/http
+// from the accept loop, the second is upgraded by net/http's route.
+func TestPageThenWebSocket(t *testing.T) {
+	ts, _, _ := startServer(t)
+	nc, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	br := bufio.NewReader(nc)
+	host := strings.TrimPrefix(ts.URL, "http://")
+	fmt.Fprintf(nc, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", host)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("page: %v %v", resp, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	key := handshake.NewKey()
+	nc.Write(handshake.AppendRequest(nil, "/ws", host, key, nil, "", nil))
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake after the page: %v %v", resp, err)
+	}
+	if got := resp.Header.Get("Sec-WebSocket-Accept"); got != handshake.AcceptKey(key) {
+		t.Errorf("§4.2.2: Sec-WebSocket-Accept %q, want %q", got, handshake.AcceptKey(key))
+	}
+}
+
+// TestHeadTooLarge checks that the accept loop bounds a request head: a
+// client that sends more than handshakeMaxHead gets 431 (RFC 6585 §5).
+func TestHeadTooLarge(t *testing.T) {
+	ts, _, _ := startServer(t)
+	nc, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	go fmt.Fprintf(nc, "GET /ws HTTP/1.1\r\nHost: x\r\nX-Filler: %s\r\n\r\n", strings.Repeat("a", handshakeMaxHead))
+	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("status %d, want 431", resp.StatusCode)
+	}
 }
 
 // dial connects to url and closes the connection at the end of the test.

@@ -44,8 +44,9 @@ type server struct {
 	log             *log.Logger
 	shutdownTimeout time.Duration
 
-	// buffers holds message buffers (*[]byte) between messages.
-	buffers sync.Pool
+	// buffers holds message buffers (*[]byte) between messages, heads the
+	// buffers request heads are read into (*[headBufferSize]byte).
+	buffers, heads sync.Pool
 
 	mu       sync.Mutex
 	conns    map[*conn.Conn]struct{} // live WebSocket connections
@@ -66,6 +67,7 @@ func newServer(cfg config, logger *log.Logger) *server {
 		log:             logger,
 		shutdownTimeout: shutdownTimeout,
 		buffers:         sync.Pool{New: func() any { return new([]byte) }},
+		heads:           sync.Pool{New: func() any { return new([headBufferSize]byte) }},
 		conns:           make(map[*conn.Conn]struct{}),
 	}
 }
@@ -123,15 +125,34 @@ func (s *server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 
 // serveConn echoes messages until the connection ends, then logs one line
 // about it.
+//
+// It and echo keep their frames small: the goroutine waits for the next
+// message at the bottom of them, and if the frames above that wait pushed
+// its stack past 2 KiB the runtime would double the stack, which a
+// goroutine keeps — 2 KiB more for every idle connection. So the logging,
+// whose calls take room on the stack, sits in functions of its own that
+// are not inlined.
 func (s *server) serveConn(c *conn.Conn) {
-	// The connection is ours now, not net/http's: whatever ends the echo
-	// loop, release the socket.
-	defer c.CloseNow()
-	defer s.untrack(c)
 	start := time.Now()
 	messages, err := s.echo(c)
+	s.endConn(c, start, messages, err)
+}
+
+// endConn releases a connection whose echo loop has ended and logs it.
+//
+//go:noinline
+func (s *server) endConn(c *conn.Conn, start time.Time, messages int, err error) {
+	c.CloseNow()
+	s.untrack(c)
 	s.log.Printf("%s: subprotocol=%q %s messages=%d duration=%s",
 		c.RemoteAddr(), c.Subprotocol(), describeEnd(err), messages, time.Since(start).Round(time.Millisecond))
+}
+
+// logMessage logs one echoed message (-v).
+//
+//go:noinline
+func (s *server) logMessage(c *conn.Conn, op frame.Opcode, n int) {
+	s.log.Printf("%s: %v %d bytes", c.RemoteAddr(), op, n)
 }
 
 // echo sends every message back with its own opcode until the connection
@@ -154,7 +175,7 @@ func (s *server) echo(c *conn.Conn) (messages int, err error) {
 			return messages, err
 		}
 		if s.cfg.verbose {
-			s.log.Printf("%s: %v %d bytes", c.RemoteAddr(), op, len(msg))
+			s.logMessage(c, op, len(msg))
 		}
 		if c.Buffered() > 0 {
 			// The next message has already arrived: let this reply wait in the write
@@ -291,7 +312,10 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 			ln.Close()
 			return err
 		}
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+		srv.TLSConfig = &tls.Config{
+			Certificates: []tls.Certificate{cert},
+			NextProtos:   []string{"http/1.1"},
+		}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
 
@@ -301,10 +325,28 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	}
 	s.log.Printf("listening on %s://%s/ws", scheme, ln.Addr())
 
+	// WebSocket handshakes are answered here (accept.go); every other
+	// request goes to srv through pages.
+	pages := newConnListener(ln.Addr())
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(pages) }()
+	accepted := make(chan error, 1)
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				accepted <- err
+				return
+			}
+			go s.serveTCP(nc, pages)
+		}
+	}()
 	select {
 	case err := <-served:
+		ln.Close()
+		return err
+	case err := <-accepted:
+		srv.Close()
 		return err
 	case <-ctx.Done():
 	}
@@ -312,6 +354,8 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	s.log.Print("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
 	defer cancel()
+	ln.Close()
+	<-accepted
 	errHTTP := srv.Shutdown(shutdownCtx) // stops Serve, which returns ErrServerClosed
 	errWS := s.closeAll(shutdownCtx)
 	<-served

@@ -11,11 +11,21 @@ import (
 	"github.com/rfc6455/ws/conn"
 )
 
-// serveOurs is the echo loop of cmd/echo (server.go, echo) without its logging and its set of live
-// connections: conn.Upgrade with the default options (read limit 32 MiB, UTF-8 validation of
-// text always on), then NextReader into a pooled buffer and WriteMessage with the same opcode,
-// or BufferMessage while the next message has already arrived (one write per batch).
-// Keep it in step with cmd/echo, whose throughput is what issue 5 targets.
+// serveOursConn is ours, the server of cmd/echo without its logging, its page and its set of live
+// connections: conn.UpgradeConn reads and answers the handshake on the raw connection (default
+// options: read limit 32 MiB, UTF-8 validation of text always on, 8 KiB head limit, 30 s
+// timeout), then echoConn runs in a fresh goroutine, as cmd/echo's does. Keep it in step with
+// cmd/echo (accept.go, server.go), whose throughput and memory are what issue 5 targets.
+func serveOursConn(nc net.Conn) {
+	c, err := conn.UpgradeConn(nc, nil)
+	if err != nil {
+		return // UpgradeConn has answered and closed nc
+	}
+	// The handshake has grown this goroutine's stack; a fresh one starts at its smallest.
+	go echoConn(c)
+}
+
+// serveOurs is ours-http: the same echo behind conn.Upgrade in a net/http handler.
 func serveOurs(w http.ResponseWriter, r *http.Request) { echoOurs(w, r, nil) }
 
 // oursDeflate is ours with permessage-deflate (RFC 7692) at the defaults of
@@ -36,17 +46,6 @@ func echoOurs(w http.ResponseWriter, r *http.Request, opts *conn.UpgradeOptions)
 	if err != nil {
 		return // Upgrade has answered with the HTTP error
 	}
-	go echoConn(c)
-}
-
-// serveOursConn is ours without net/http: conn.UpgradeConn reads and answers the handshake on the
-// raw connection (default options: 8 KiB head limit, 30 s timeout), then the same echo loop.
-func serveOursConn(nc net.Conn) {
-	c, err := conn.UpgradeConn(nc, nil)
-	if err != nil {
-		return // UpgradeConn has answered and closed nc
-	}
-	// The handshake has grown this goroutine's stack; a fresh one starts at its smallest.
 	go echoConn(c)
 }
 

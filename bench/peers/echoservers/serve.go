@@ -33,8 +33,8 @@ type Lib struct {
 
 // Libs lists every echo server in a fixed order: ours first, then the peers, then the baseline.
 var Libs = []Lib{
-	{Name: "ours", UTF8: "library", Note: "conn.Upgrade, ReadMessage/WriteMessage with a reused buffer, as cmd/echo"},
-	{Name: "ours-conn", UTF8: "library", Note: "as ours, upgraded with conn.UpgradeConn on the raw net.Conn (no net/http)"},
+	{Name: "ours", UTF8: "library", Note: "as cmd/echo: conn.UpgradeConn on the raw net.Conn (no net/http), echo from a fresh goroutine, NextReader into a pooled buffer, BufferMessage while more input waits"},
+	{Name: "ours-http", UTF8: "library", Note: "as ours, upgraded with conn.Upgrade from a net/http handler that then returns"},
 	{Name: "gorilla", UTF8: "server", Note: "Upgrader, ReadMessage/WriteMessage; utf8.Valid on text"},
 	{Name: "gorilla-stream", UTF8: "server", Note: "Upgrader, NextReader/NextWriter streaming; incremental UTF-8 check"},
 	{Name: "gobwas", UTF8: "server", Note: "low-level ws.Upgrade on net.Conn, ReadHeaderBuffer, Cipher, one write per frame; utf8.Valid on text"},
@@ -68,7 +68,7 @@ func Lookup(name string) (Lib, error) {
 // does) and for tcp.
 func Handler(name string) http.Handler {
 	switch name {
-	case "ours":
+	case "ours-http":
 		return http.HandlerFunc(serveOurs)
 	case "gorilla":
 		return http.HandlerFunc(serveGorilla)
@@ -95,10 +95,10 @@ func Handler(name string) http.Handler {
 }
 
 // ConnHandler returns the per-connection function of the servers that work on a raw net.Conn
-// (ours-conn, gobwas and tcp), or nil for the others. The function owns the connection and closes it.
+// (ours, gobwas and tcp), or nil for the others. The function owns the connection and closes it.
 func ConnHandler(name string) func(net.Conn) {
 	switch name {
-	case "ours-conn":
+	case "ours":
 		return serveOursConn
 	case "gobwas":
 		return serveGobwas

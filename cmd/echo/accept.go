@@ -1,0 +1,145 @@
+package main
+
+import (
+	"crypto/tls"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rfc6455/ws/conn"
+	"github.com/rfc6455/ws/handshake"
+)
+
+// The server accepts TCP connections itself rather than through
+// http.Server: it reads each connection's first request head, upgrades a
+// WebSocket handshake for / or /ws with conn.UpgradeRequest, and hands any
+// other request to net/http, which serves the page and whatever else the
+// connection asks for later. A WebSocket connection thus never passes
+// through net/http, whose per-connection buffers (8 KiB) would otherwise be
+// left for the garbage collector on every upgrade, and an idle one costs
+// about 5 KiB (see package conn, "Memory").
+
+// headBufferSize is the buffer a request head is read into; ReadHead moves
+// to a larger one, up to handshakeMaxHead, for a head that needs it.
+const headBufferSize = 1 << 10
+
+// handshakeMaxHead bounds a request head, as http.Server's MaxHeaderBytes
+// would: a head over it gets 431.
+const handshakeMaxHead = conn.DefaultMaxHeaderBytes
+
+// serveTCP reads the first request on nc and routes it.
+func (s *server) serveTCP(nc net.Conn, pages *connListener) {
+	// A TLS connection runs its own handshake, which writes too, inside the
+	// first read; conn.UpgradeRequest clears what is set here.
+	if _, isTLS := nc.(*tls.Conn); isTLS {
+		nc.SetDeadline(time.Now().Add(handshakeTimeout))
+	} else {
+		nc.SetReadDeadline(time.Now().Add(handshakeTimeout))
+	}
+	bufp := s.heads.Get().(*[headBufferSize]byte)
+	head, rest, err := handshake.ReadHead(nc, bufp[:], handshakeMaxHead)
+	if err != nil {
+		s.heads.Put(bufp)
+		var herr *handshake.Error
+		if errors.As(err, &herr) {
+			nc.SetWriteDeadline(time.Now().Add(handshakeTimeout))
+			nc.Write(herr.AppendResponse(nil))
+		}
+		nc.Close()
+		return
+	}
+	req, err := handshake.ParseRequest(head)
+	if err != nil || !isWebSocketRoute(req) {
+		// Not ours: net/http reads the request again from a copy of what
+		// was read, and serves the connection from then on.
+		prefix := append(append([]byte(nil), head...), rest...)
+		s.heads.Put(bufp)
+		nc.SetDeadline(time.Time{})
+		pages.deliver(&prefixConn{Conn: nc, prefix: prefix})
+		return
+	}
+	c, err := conn.UpgradeRequest(nc, req, rest, &s.upgrade)
+	s.heads.Put(bufp)
+	if err != nil {
+		// UpgradeRequest has answered with the HTTP error and closes nc.
+		s.log.Printf("%s: %v", nc.RemoteAddr(), err)
+		return
+	}
+	if !s.track(c) {
+		c.Close(1001, shutdownReason)
+		c.CloseNow()
+		return
+	}
+	// The handshake has grown this goroutine's stack, which a goroutine
+	// keeps; the echo runs in a fresh one, whose stack starts at 2 KiB.
+	go s.serveConn(c)
+}
+
+// isWebSocketRoute reports whether req asks for a WebSocket at / or /ws,
+// the two places the net/http routes (handler) upgrade: a request that
+// names an Upgrade there is answered by conn.UpgradeRequest, which checks
+// the rest of the handshake.
+func isWebSocketRoute(req *handshake.Request) bool {
+	if req.Get("Upgrade") == "" {
+		return false
+	}
+	path, _, _ := strings.Cut(req.Target, "?")
+	return path == "/" || path == "/ws"
+}
+
+// prefixConn is a connection whose first bytes were already read: Read
+// returns them first.
+type prefixConn struct {
+	net.Conn
+	prefix []byte
+}
+
+func (c *prefixConn) Read(p []byte) (int, error) {
+	if len(c.prefix) > 0 {
+		n := copy(p, c.prefix)
+		c.prefix = c.prefix[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
+}
+
+// connListener is the net.Listener that http.Server serves: it yields the
+// connections serveTCP hands over.
+type connListener struct {
+	addr  net.Addr
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func newConnListener(addr net.Addr) *connListener {
+	return &connListener{addr: addr, conns: make(chan net.Conn), done: make(chan struct{})}
+}
+
+// deliver hands c to the http.Server, or closes it if the listener is
+// closed.
+func (l *connListener) deliver(c net.Conn) {
+	select {
+	case l.conns <- c:
+	case <-l.done:
+		c.Close()
+	}
+}
+
+func (l *connListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *connListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *connListener) Addr() net.Addr { return l.addr }
