@@ -51,6 +51,21 @@ func getBuffer(size int) *[]byte {
 	return p
 }
 
+// pooledBuffer is getBuffer without allocating: it returns nil when the pool of size's class
+// is empty (or size is larger than every class).
+func pooledBuffer(size int) *[]byte {
+	i := bufferClass(size)
+	if i < 0 {
+		return nil
+	}
+	p, ok := bufferPools[i].Get().(*[]byte)
+	if !ok {
+		return nil
+	}
+	*p = (*p)[:size]
+	return p
+}
+
 // putBuffer gives a buffer from getBuffer back to its pool. The caller must not use it again.
 func putBuffer(p *[]byte) {
 	i := bufferClass(cap(*p))
@@ -63,9 +78,10 @@ func putBuffer(p *[]byte) {
 
 // readBuffer is the input side of a Conn: a buffered reader like bufio.Reader, except that it
 // holds a pooled buffer only while unread bytes are in it. When it is empty it waits for the
-// network with nothing but a small inline buffer to read into; only when more arrives at once
-// than that buffer holds does it borrow one from the pool, and it gives it back as soon as
-// everything in it has been consumed. On a TCP or Unix socket the wait goes through the runtime's
+// network without any: the read that ends the wait borrows one from the pool if the pool has
+// one at hand, and otherwise reads into a small inline buffer (allocating a buffer there could
+// grow the goroutine's stack, see below), moving to a borrowed one only when more arrives at once.
+// The buffer goes back to the pool as soon as everything in it has been consumed. On a TCP or Unix socket the wait goes through the runtime's
 // network poller (see waitRead in rawread_unix.go), so an idle connection holds no read buffer at
 // all, and the read that ends a wait neither allocates nor touches the pool: that keeps a waiting
 // goroutine's stack at its smallest size, which is most of what an idle connection costs.
@@ -136,12 +152,16 @@ func (b *readBuffer) release() {
 	b.bufp, b.buf, b.r, b.w = nil, nil, 0, 0
 }
 
-// target returns the slice the next read goes into: the free end of the buffer, or the inline
-// buffer when b is empty. It neither allocates nor touches the pool, so that it can run in the
-// poller's callback at the bottom of a deep stack.
+// target returns the slice the next read goes into: the free end of the buffer or, when b is
+// empty, a pooled buffer if the pool has one at hand, else the inline buffer. It never allocates,
+// so that it can run in the poller's callback at the bottom of a deep stack.
 func (b *readBuffer) target() []byte {
 	if b.buf == nil {
-		b.buf = b.small[:min(len(b.small), b.size)]
+		if p := pooledBuffer(b.size); p != nil {
+			b.bufp, b.buf = p, *p
+		} else {
+			b.buf = b.small[:min(len(b.small), b.size)]
+		}
 	}
 	return b.buf[b.w:]
 }

@@ -63,7 +63,8 @@ func (b *readBuffer) readNow() error {
 // readRaw is the callback of waitRead: one non-blocking read(2) into b.target(). It returns
 // false, asking the poller to wait, when the socket has nothing yet. It runs at the bottom of the
 // reading goroutine's stack, so it must not allocate: an allocation there can grow the stack
-// past its smallest size, which it then keeps for as long as it lives.
+// past its smallest size, which it then keeps for as long as it lives. (Giving a buffer back to
+// the pool when there was nothing to read allocates only when the pool itself must grow.)
 func (b *readBuffer) readRaw(fd uintptr) bool {
 	for {
 		n, err := syscall.Read(int(fd), b.target())
@@ -71,8 +72,8 @@ func (b *readBuffer) readRaw(fd uintptr) bool {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
-			if b.bufp == nil && b.r == b.w {
-				b.buf = nil // the inline buffer was only the target of this read
+			if b.r == b.w {
+				b.release() // the buffer was only the target of this read
 			}
 			return b.noWait
 		case nil:
