@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	coder "github.com/coder/websocket"
@@ -179,6 +180,15 @@ var upgradeHandlers = []struct {
 	}},
 	{lib: "gobwas", raw: func(c net.Conn) {
 		ws.Upgrade(c)
+		c.Close()
+	}},
+	// gobwas-timeout is gobwas bounded in time as UpgradeConn is: ws.Upgrade sets no deadline of
+	// its own, so a server sets one around it against clients that never finish their request.
+	{lib: "gobwas-timeout", raw: func(c net.Conn) {
+		c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		if _, err := ws.Upgrade(c); err == nil {
+			c.SetReadDeadline(time.Time{})
+		}
 		c.Close()
 	}},
 	{lib: "gobwas-http", http: func(w http.ResponseWriter, r *http.Request) {

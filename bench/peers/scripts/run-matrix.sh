@@ -19,7 +19,7 @@
 #   -reps N    run the matrix N times (interleaved); the tables show medians.
 #   -out DIR   keep binaries, logs, results.jsonl and table.md there (default: a new /tmp dir).
 #
-# Environment: LIBS (default "ours gorilla gorilla-stream gobwas gws gws-noutf8 coder tcp", with
+# Environment: LIBS (default "ours ours-http gorilla gorilla-stream gobwas gws gws-noutf8 coder tcp", with
 # -deflate "ours-deflate ours-deflate-takeover gorilla-deflate gws-deflate gws-deflate-takeover"),
 # DURATION, WARMUP, IDLE (connections; 0 skips the idle test), SETTLE.
 # Everything stays on loopback. The servers and the generator raise their own open-file limits to
@@ -50,7 +50,7 @@ if [ -n "$deflate" ]; then
 	fi
 	table_flags=-deflate
 else
-	LIBS="${LIBS:-ours gorilla gorilla-stream gobwas gws gws-noutf8 coder tcp}"
+	LIBS="${LIBS:-ours ours-http gorilla gorilla-stream gobwas gws gws-noutf8 coder tcp}"
 	matrix=$mode
 	table_flags=""
 fi

@@ -86,6 +86,11 @@ func main() {
 	for _, x := range strings.Split(*exclude, ",") {
 		t.notPeer[strings.TrimSpace(x)] = true
 	}
+	for _, l := range labels {
+		if strings.HasPrefix(l, *ours+"-") {
+			t.notPeer[l] = true // another configuration of our own stack, such as ours-http
+		}
+	}
 	if *deflate {
 		t.printDeflate(parsePairs(*pairs))
 		return
