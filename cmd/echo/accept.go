@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -44,8 +45,8 @@ func (s *server) serveTCP(nc net.Conn, pages *connListener) {
 		s.heads.Put(bufp)
 		var herr *handshake.Error
 		if errors.As(err, &herr) {
-			nc.SetWriteDeadline(time.Now().Add(handshakeTimeout))
-			nc.Write(herr.AppendResponse(nil))
+			refuse(nc, herr)
+			return
 		}
 		nc.Close()
 		return
@@ -76,6 +77,26 @@ func (s *server) serveTCP(nc net.Conn, pages *connListener) {
 	// keeps; the echo runs in a fresh one, whose stack starts at 2 KiB.
 	go s.serveConn(c)
 }
+
+// refuse answers a request head the server will not read (431) and closes
+// nc. The client is likely still sending it, and closing a socket with
+// unread bytes makes TCP send a reset that can destroy the response before
+// the client reads it: so the write side is shut first and what still
+// arrives is drained, for a bounded time, as conn.UpgradeConn does.
+func refuse(nc net.Conn, herr *handshake.Error) {
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(handshakeTimeout))
+	if _, err := nc.Write(herr.AppendResponse(nil)); err != nil {
+		return
+	}
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	io.Copy(io.Discard, io.LimitReader(nc, maxDrain))
+}
+
+// maxDrain bounds what refuse reads from a refused client before closing.
+const maxDrain = 1 << 20
 
 // isWebSocketRoute reports whether req asks for a WebSocket at / or /ws,
 // the two places the net/http routes (handler) upgrade: a request that
