@@ -199,6 +199,12 @@ func (b *readBuffer) fill(need int) error {
 	if b.raw != nil {
 		return b.waitRead()
 	}
+	if b.buf == nil {
+		// A Read that blocks holds its buffer while it waits, so it gets the inline one: an
+		// idle connection over TLS (or any other wrapped transport) then holds no pooled
+		// buffer either.
+		b.buf = b.small[:min(len(b.small), b.size)]
+	}
 	for range 100 {
 		n, err := b.src.Read(b.target())
 		b.w += n
