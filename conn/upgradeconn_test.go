@@ -4,16 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -24,6 +18,7 @@ import (
 
 	"github.com/rfc6455/ws/frame"
 	"github.com/rfc6455/ws/handshake"
+	"github.com/rfc6455/ws/internal/testcert"
 )
 
 // startConnServer is startEchoServer for UpgradeConn: a loopback listener (wrapped in TLS when
@@ -580,37 +575,11 @@ func BenchmarkUpgradeConn(b *testing.B) {
 }
 
 // testTLSConfigs returns a server configuration with a fresh self-signed certificate for
-// 127.0.0.1, and a client configuration that trusts it.
+// 127.0.0.1 (see internal/testcert), and a client configuration that trusts it.
 func testTLSConfigs(t *testing.T) (server, client *tls.Config) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	template := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "127.0.0.1"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(cert)
-	server = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}}}
-	client = &tls.Config{RootCAs: roots}
-	return server, client
+	c := testcert.New(t)
+	return c.ServerConfig(), c.ClientConfig()
 }
 
 // FuzzUpgradeConn feeds arbitrary bytes to UpgradeConn as what a client sent. It must not panic,
