@@ -47,6 +47,26 @@ func TestEchoAllocationFree(t *testing.T) {
 		{"text/64KiB", frame.OpText, 64 << 10},
 		{"binary/64KiB", frame.OpBinary, 64 << 10},
 	} {
+		t.Run(tc.name+"/in-place", func(t *testing.T) {
+			c := pipePair(t)
+			msg := make([]byte, HeaderRoom+tc.size)
+			buf := make([]byte, 0, tc.size)
+			allocs := testing.AllocsPerRun(100, func() {
+				for i := range msg[HeaderRoom:] {
+					msg[HeaderRoom+i] = 'a' + byte(i%26) // masked in place by the last write
+				}
+				if err := c.WriteMessageInPlace(tc.op, msg); err != nil {
+					t.Fatal(err)
+				}
+				var err error
+				if _, buf, err = c.ReadMessage(buf); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%v allocations per echoed message, want 0", allocs)
+			}
+		})
 		t.Run(tc.name, func(t *testing.T) {
 			c := pipePair(t)
 			msg := make([]byte, tc.size)

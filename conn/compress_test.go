@@ -57,7 +57,7 @@ func (s *echoServer) dialDeflate(t *testing.T) *rawClient {
 
 // TestCompressionEcho echoes messages of many sizes through a client and a server that both
 // enable permessage-deflate, for each combination of context takeover and window limits
-// (RFC 7692 §7.1), whole and streamed, and checks RSV1 marks exactly the compressed messages
+// (RFC 7692 §7.1), whole, streamed and in place, and checks RSV1 marks exactly the compressed messages
 // (§6: first frame only).
 func TestCompressionEcho(t *testing.T) {
 	configs := []struct {
@@ -98,9 +98,16 @@ func TestCompressionEcho(t *testing.T) {
 			var buf []byte
 			for _, n := range sizes {
 				msg := []byte(strings.Repeat(fmt.Sprintf("message of %d bytes, ", n), n/20+1)[:n])
-				for _, streamed := range []bool{false, true} {
+				for _, mode := range []string{"whole", "streamed", "in place"} {
 					firstRsv = firstRsv[:0]
-					if streamed {
+					streamed := mode == "streamed"
+					if mode == "in place" {
+						// The compressed payload is written from the compressor's buffer.
+						buf := append(make([]byte, HeaderRoom), msg...)
+						if err := c.WriteMessageInPlace(frame.OpText, buf); err != nil {
+							t.Fatal(err)
+						}
+					} else if streamed {
 						w, _ := c.NextWriter(frame.OpText)
 						for rest := msg; len(rest) > 0; rest = rest[min(len(rest), 3000):] {
 							w.Write(rest[:min(len(rest), 3000)])
@@ -113,15 +120,15 @@ func TestCompressionEcho(t *testing.T) {
 					}
 					op, p, err := c.ReadMessage(buf)
 					if err != nil {
-						t.Fatalf("size %d streamed=%v: %v", n, streamed, err)
+						t.Fatalf("size %d %s: %v", n, mode, err)
 					}
 					buf = p
 					if op != frame.OpText || !bytes.Equal(p, msg) {
-						t.Fatalf("size %d streamed=%v: echo of %d bytes differs", n, streamed, len(p))
+						t.Fatalf("size %d %s: echo of %d bytes differs", n, mode, len(p))
 					}
 					wantCompressed := streamed || threshold < 0 || n >= threshold
 					if len(firstRsv) != 1 || (firstRsv[0] == frame.Rsv1) != wantCompressed {
-						t.Fatalf("size %d streamed=%v: first-frame RSV %v, want compressed=%v", n, streamed, firstRsv, wantCompressed)
+						t.Fatalf("size %d %s: first-frame RSV %v, want compressed=%v", n, mode, firstRsv, wantCompressed)
 					}
 				}
 			}

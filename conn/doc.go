@@ -11,7 +11,9 @@
 //     live in package handshake.
 //   - §5.1–§5.4: reading and writing frames, masking (client to server only), fragmentation.
 //     [Conn.ReadMessage] and [Conn.WriteMessage] move whole messages; [Conn.NextReader] and
-//     [Conn.NextWriter] stream messages of any size.
+//     [Conn.NextWriter] stream messages of any size; [Conn.BufferMessage] answers many messages
+//     with one system call, and [Conn.WriteMessageInPlace] sends a large message from a buffer
+//     with room for its header, in one write without a copy.
 //   - §5.5: control frames. A ping is answered with a pong carrying the same payload, also in the
 //     middle of a fragmented message; an unsolicited pong is ignored.
 //   - §5.6 and §8.1: text messages are validated as UTF-8 while they arrive, and the connection

@@ -66,7 +66,7 @@ func newServer(cfg config, logger *log.Logger) *server {
 		},
 		log:             logger,
 		shutdownTimeout: shutdownTimeout,
-		buffers:         sync.Pool{New: func() any { return new([]byte) }},
+		buffers:         sync.Pool{New: newMessageBuffer},
 		heads:           sync.Pool{New: func() any { return new([headBufferSize]byte) }},
 		conns:           make(map[*conn.Conn]struct{}),
 	}
@@ -162,7 +162,10 @@ func (s *server) logMessage(c *conn.Conn, op frame.Opcode, n int) {
 // It keeps no memory between messages: NextReader waits for the next
 // message without any buffer, and only then is one borrowed from a pool,
 // filled, echoed and given back. Once the pool holds buffers of the
-// messages' size, the loop allocates nothing.
+// messages' size, the loop allocates nothing. The payload is read after
+// conn.HeaderRoom bytes of room, where the reply's frame header goes: a
+// large reply then leaves in one write of one slice, neither copied nor
+// gathered from two (see conn.WriteMessageInPlace).
 func (s *server) echo(c *conn.Conn) (messages int, err error) {
 	for {
 		op, r, err := c.NextReader()
@@ -170,22 +173,22 @@ func (s *server) echo(c *conn.Conn) (messages int, err error) {
 			return messages, err
 		}
 		bufp := s.buffers.Get().(*[]byte)
-		msg, err := readAll(r, (*bufp)[:0])
+		buf, err := readAll(r, (*bufp)[:conn.HeaderRoom])
 		if err != nil {
 			return messages, err
 		}
 		if s.cfg.verbose {
-			s.logMessage(c, op, len(msg))
+			s.logMessage(c, op, len(buf)-conn.HeaderRoom)
 		}
 		if c.Buffered() > 0 {
 			// The next message has already arrived: let this reply wait in the write
 			// buffer and go out with the next ones, in one system call. conn sends it
 			// at the latest when the read loop would wait for the network.
-			err = c.BufferMessage(op, msg)
+			err = c.BufferMessageInPlace(op, buf)
 		} else {
-			err = c.WriteMessage(op, msg)
+			err = c.WriteMessageInPlace(op, buf)
 		}
-		*bufp = msg[:0]
+		*bufp = buf[:0]
 		s.buffers.Put(bufp)
 		if errors.Is(err, conn.ErrCloseSent) {
 			// Shutdown has sent our close frame from another goroutine.
@@ -220,6 +223,13 @@ func readAll(r io.Reader, buf []byte) ([]byte, error) {
 
 // minMessageBuffer is the size of a message buffer the first time it grows.
 const minMessageBuffer = 4 << 10
+
+// newMessageBuffer makes a message buffer for the pool: empty, with room for
+// the header and a small message.
+func newMessageBuffer() any {
+	buf := make([]byte, 0, minMessageBuffer)
+	return &buf
+}
 
 // describeEnd says how a connection ended: the close code and reason the
 // peer sent (§7.1.5, §7.1.6), or the error.

@@ -51,10 +51,14 @@ func echoOurs(w http.ResponseWriter, r *http.Request, opts *conn.UpgradeOptions)
 
 // messageBuffers holds the echo's message buffers (*[]byte) between messages, as cmd/echo's
 // server does.
-var messageBuffers = sync.Pool{New: func() any { return new([]byte) }}
+var messageBuffers = sync.Pool{New: func() any {
+	buf := make([]byte, 0, 4<<10)
+	return &buf
+}}
 
 // echoConn is cmd/echo's loop (server.go, echo): NextReader waits for a message without holding
-// any buffer; a pooled buffer is filled, echoed and given back.
+// any buffer; a pooled buffer is filled after conn.HeaderRoom bytes of room for the reply's
+// header, echoed in place and given back.
 func echoConn(c *conn.Conn) {
 	defer c.CloseNow()
 	for {
@@ -63,16 +67,16 @@ func echoConn(c *conn.Conn) {
 			return // *conn.CloseError after the close handshake, or a protocol error
 		}
 		bufp := messageBuffers.Get().(*[]byte)
-		msg, err := readAll(r, (*bufp)[:0])
+		buf, err := readAll(r, (*bufp)[:conn.HeaderRoom])
 		if err != nil {
 			return
 		}
 		if c.Buffered() > 0 {
-			err = c.BufferMessage(op, msg)
+			err = c.BufferMessageInPlace(op, buf)
 		} else {
-			err = c.WriteMessage(op, msg)
+			err = c.WriteMessageInPlace(op, buf)
 		}
-		*bufp = msg[:0]
+		*bufp = buf[:0]
 		messageBuffers.Put(bufp)
 		if errors.Is(err, conn.ErrCloseSent) {
 			continue // RFC 6455 §7.1.2: keep reading until the peer's close frame
