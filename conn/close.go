@@ -9,10 +9,6 @@ import (
 	"github.com/rfc6455/ws/frame"
 )
 
-// errCloseWriteTimeout is returned by Close when a writer held the connection for longer than the
-// close timeout, so the close frame could not be sent.
-var errCloseWriteTimeout = errors.New("conn: timed out waiting to send the close frame")
-
 // Close runs the closing handshake (§7.1.2): it sends a close frame with code and reason (the
 // reason is cut to 123 bytes), waits up to the close timeout for the peer's close frame, and
 // closes the underlying connection. Code frame.CloseNoStatus sends a close frame without a code.
@@ -72,16 +68,41 @@ func (c *Conn) CloseNow() error {
 	var err error
 	c.closeOnce.Do(func() {
 		err = c.nc.Close()
-		close(c.closed)
+		c.signalClosed()
 	})
 	return err
 }
 
+// closedSignal returns a channel that is closed once the transport is closed.
+func (c *Conn) closedSignal() <-chan struct{} {
+	c.closedMu.Lock()
+	defer c.closedMu.Unlock()
+	if c.closed == nil {
+		c.closed = make(chan struct{})
+		if c.transportClosed {
+			close(c.closed)
+		}
+	}
+	return c.closed
+}
+
+// signalClosed records that the transport is closed and wakes whoever waits in closedSignal.
+func (c *Conn) signalClosed() {
+	c.closedMu.Lock()
+	defer c.closedMu.Unlock()
+	c.transportClosed = true
+	if c.closed != nil {
+		close(c.closed)
+	}
+}
+
 // sendClose sends this side's close frame unless it was sent already (ErrCloseSent).
 func (c *Conn) sendClose(code frame.CloseCode, reason string) error {
-	if !c.lockWriteTimeout(c.closeTimeout) {
-		return errCloseWriteTimeout
-	}
+	// The close frame must go out within the close timeout. The write deadline is set before
+	// waiting for the wire, so that it also ends the write of another goroutine stuck on a peer
+	// that does not read, which would otherwise keep the close frame waiting for ever.
+	c.nc.SetWriteDeadline(time.Now().Add(c.closeTimeout))
+	c.lockWrite()
 	defer c.unlockWrite()
 	if c.closeSent {
 		return ErrCloseSent
@@ -89,7 +110,6 @@ func (c *Conn) sendClose(code frame.CloseCode, reason string) error {
 	c.closeSent = true
 	var payload [frame.MaxControlPayload]byte
 	p := frame.AppendClose(payload[:0], code, reason)
-	c.nc.SetWriteDeadline(time.Now().Add(c.closeTimeout))
 	return c.writeControlLocked(frame.OpClose, p)
 }
 
@@ -118,7 +138,7 @@ func (c *Conn) awaitPeerClose() {
 	t := time.NewTimer(c.closeTimeout)
 	defer t.Stop()
 	select {
-	case <-c.closed:
+	case <-c.closedSignal():
 	case <-t.C:
 	}
 }
@@ -166,7 +186,7 @@ func (c *Conn) fail(err error) error {
 func (c *Conn) lingerClose() {
 	c.closeOnce.Do(func() {
 		go func() {
-			defer close(c.closed)
+			defer c.signalClosed()
 			defer c.nc.Close()
 			if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
 				cw.CloseWrite()

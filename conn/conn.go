@@ -92,10 +92,10 @@ type Conn struct {
 	pongHandler       func([]byte)
 	trace             func(sent bool, h frame.Header)
 
-	// Write side. writeSem (capacity 1) is held while one frame goes onto the wire, so frames
-	// never interleave; messageMu is held for a whole data message, so two messages do not
-	// interleave their fragments. Control frames take only writeSem.
-	writeSem  chan struct{}
+	// Write side. writeMu is held while one frame goes onto the wire, so frames never
+	// interleave; messageMu is held for a whole data message, so two messages do not interleave
+	// their fragments. Control frames take only writeMu.
+	writeMu   sync.Mutex
 	messageMu sync.Mutex
 	wbufp     *[]byte                                             // the borrowed write buffer, nil (back in the pool) when no frame waits
 	wbuf      []byte                                              // *wbufp, or nil: whole frames waiting to be written
@@ -110,13 +110,17 @@ type Conn struct {
 	buffers    net.Buffers
 	keys       *[64]byte // a client's masking keys, read from crypto/rand in batches; nil on a server
 	keysUsed   int
-	closeSent  bool  // guarded by writeSem
-	writeErr   error // sticky, guarded by writeSem
+	closeSent  bool  // guarded by writeMu
+	writeErr   error // sticky, guarded by writeMu
 
 	deflate *deflate // permessage-deflate state; nil when it was not negotiated
 
 	closeOnce sync.Once
-	closed    chan struct{} // closed when the transport is closed
+	// closed is closed when the transport is, for Close waiting on another goroutine's read. It is
+	// made by the first goroutine that waits on it, so that a Conn nobody waits on carries none.
+	closedMu        sync.Mutex
+	closed          chan struct{}
+	transportClosed bool // guarded by closedMu
 }
 
 // newConn returns a Conn over nc. buffered holds bytes already read from nc after the opening
@@ -137,9 +141,7 @@ func newConn(nc net.Conn, buffered []byte, server bool, readLimit int64, readBuf
 		server:       server,
 		closeTimeout: closeTimeout,
 		readLimit:    readLimit,
-		writeSem:     make(chan struct{}, 1),
 		wbufSize:     writeBufferSize,
-		closed:       make(chan struct{}),
 	}
 	c.br.init(nc, buffered, readBufferSize)
 	return c

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -294,6 +295,36 @@ func TestCloseWhileReading(t *testing.T) {
 	}
 }
 
+// TestCloseWithStuckWriter checks that a writer blocked on a peer that reads nothing cannot keep
+// Close from finishing (§7.1.2 asks for the close frame; a bounded wait is all an endpoint can
+// give it): Close fails the stuck write after the close timeout and returns an error, and the
+// writer gets one too.
+func TestCloseWithStuckWriter(t *testing.T) {
+	const closeTimeout = 200 * time.Millisecond
+	a, b := net.Pipe() // b never reads: a's writes block
+	t.Cleanup(func() { a.Close(); b.Close() })
+	c := newConn(a, nil, true, 0, 0, 0, closeTimeout)
+	writeErr := make(chan error, 1)
+	go func() { writeErr <- c.WriteMessage(frame.OpBinary, make([]byte, 1<<20)) }()
+	time.Sleep(20 * time.Millisecond) // let the writer take the wire
+	start := time.Now()
+	err := c.Close(frame.CloseNormal, "")
+	if err == nil {
+		t.Error("Close reported success, but the close frame could not be sent")
+	}
+	if d := time.Since(start); d > 3*closeTimeout+time.Second {
+		t.Errorf("Close took %v with a close timeout of %v", d, closeTimeout)
+	}
+	select {
+	case err := <-writeErr:
+		if err == nil {
+			t.Error("the stuck write reported success")
+		}
+	case <-time.After(time.Second):
+		t.Fatal("the stuck writer was still blocked after Close returned")
+	}
+}
+
 // TestCloseRejectsReservedCodes checks §7.4: codes that must never be sent are refused.
 func TestCloseRejectsReservedCodes(t *testing.T) {
 	srv := httptest.NewServer(echoHandler(nil, nil))
@@ -365,7 +396,7 @@ func TestCloseWriteKeepsReading(t *testing.T) {
 		t.Fatalf("after the echoes: %v, want the server's 1000", err)
 	}
 	select {
-	case <-c.closed:
+	case <-c.closedSignal():
 	case <-time.After(time.Second):
 		t.Fatal("transport still open after the close handshake")
 	}

@@ -87,7 +87,7 @@ func FuzzConnRead(f *testing.F) {
 		if err == nil {
 			t.Fatal("reading never ended on a finite input")
 		}
-		<-c.closed
+		<-c.closedSignal()
 		var sentClose *frame.Header
 		var sentCode frame.CloseCode
 		out := sc.written.Bytes()

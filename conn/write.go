@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
-	"time"
 
 	"github.com/rfc6455/ws/frame"
 	"github.com/rfc6455/ws/mask"
@@ -133,7 +132,7 @@ func (c *Conn) writeMessage(op frame.Opcode, buf []byte, room int, send bool) er
 
 // appendFrame adds a whole frame to the write buffer after what is waiting there, masking the
 // copy on a client, and reports false, adding nothing, when it does not fit. The caller holds
-// writeSem (and messageMu for a data frame).
+// writeMu (and messageMu for a data frame).
 func (c *Conn) appendFrame(h frame.Header, p []byte) bool {
 	if !c.server {
 		h.Masked = true
@@ -158,7 +157,7 @@ func (c *Conn) appendFrame(h frame.Header, p []byte) bool {
 	return true
 }
 
-// flushLocked writes out the frames waiting in the write buffer. The caller holds writeSem.
+// flushLocked writes out the frames waiting in the write buffer. The caller holds writeMu.
 func (c *Conn) flushLocked() error {
 	if c.pending == 0 {
 		return nil
@@ -172,7 +171,7 @@ func (c *Conn) flushLocked() error {
 }
 
 // releaseWriteBuffer gives the write buffer back to the pool once its frames are written, so that
-// a connection holds no write buffer between messages. The caller holds writeSem.
+// a connection holds no write buffer between messages. The caller holds writeMu.
 func (c *Conn) releaseWriteBuffer() {
 	if c.wbufp != nil {
 		putBuffer(c.wbufp)
@@ -182,7 +181,7 @@ func (c *Conn) releaseWriteBuffer() {
 
 // writeServerFrame writes an unmasked data frame too large for the write buffer, after the
 // frames waiting there, in one system call and without copying the payload (writev on TCP).
-// The caller holds messageMu and writeSem.
+// The caller holds messageMu and writeMu.
 func (c *Conn) writeServerFrame(h frame.Header, p []byte) error {
 	c.traceSent(h)
 	header := frame.AppendHeader(c.header[:0], h)
@@ -199,7 +198,7 @@ func (c *Conn) writeServerFrame(h frame.Header, p []byte) error {
 // writeFrameInPlace writes a data frame too large for the write buffer from buf, whose payload
 // starts at HeaderRoom: the header goes into the room just before the payload, and on a client
 // the payload is masked where it lies, so that the frame leaves in one write of one slice (after
-// the frames waiting in the write buffer, if any). The caller holds messageMu and writeSem.
+// the frames waiting in the write buffer, if any). The caller holds messageMu and writeMu.
 func (c *Conn) writeFrameInPlace(h frame.Header, buf []byte) error {
 	p := buf[HeaderRoom:]
 	if !c.server {
@@ -225,7 +224,7 @@ func (c *Conn) writeFrameInPlace(h frame.Header, buf []byte) error {
 }
 
 // writeClientFrame writes a masked data frame too large for the write buffer, masking a copy of
-// p one buffer at a time. The caller holds messageMu and writeSem.
+// p one buffer at a time. The caller holds messageMu and writeMu.
 func (c *Conn) writeClientFrame(h frame.Header, p []byte) error {
 	if err := c.flushLocked(); err != nil {
 		return err
@@ -268,7 +267,7 @@ func (c *Conn) writeControl(op frame.Opcode, p []byte) error {
 }
 
 // writeControlLocked writes a control frame from its own buffer, so that it never disturbs a data
-// message buffered by NextWriter. The caller holds writeSem.
+// message buffered by NextWriter. The caller holds writeMu.
 func (c *Conn) writeControlLocked(op frame.Opcode, p []byte) error {
 	if c.writeErr != nil {
 		return c.writeErr
@@ -469,7 +468,7 @@ func (w *messageWriter) writeDirect(p []byte) error {
 }
 
 // writable reports why a data frame may not be written now, if it may not: this side sent its
-// close frame (§5.5.1), or an earlier write failed. The caller holds writeSem.
+// close frame (§5.5.1), or an earlier write failed. The caller holds writeMu.
 func (c *Conn) writable() error {
 	if c.closeSent {
 		return ErrCloseSent
@@ -510,24 +509,6 @@ func (c *Conn) traceSent(h frame.Header) {
 }
 
 // lockWrite takes the right to put a frame on the wire.
-func (c *Conn) lockWrite() { c.writeSem <- struct{}{} }
+func (c *Conn) lockWrite() { c.writeMu.Lock() }
 
-// lockWriteTimeout is lockWrite bounded in time, for the close handshake: a writer stuck on a
-// peer that does not read must not keep Close from finishing.
-func (c *Conn) lockWriteTimeout(d time.Duration) bool {
-	select {
-	case c.writeSem <- struct{}{}:
-		return true
-	default:
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case c.writeSem <- struct{}{}:
-		return true
-	case <-t.C:
-		return false
-	}
-}
-
-func (c *Conn) unlockWrite() { <-c.writeSem }
+func (c *Conn) unlockWrite() { c.writeMu.Unlock() }
