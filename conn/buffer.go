@@ -112,13 +112,16 @@ type readBuffer struct {
 // message, a ping) arrive and are read without borrowing a buffer.
 const smallReadSize = 256
 
-// init readies b to read from nc with buffers of size bytes, starting with a copy of buffered:
-// bytes already read from nc, such as those that followed an HTTP head.
+// init readies b, the zero readBuffer of a new Conn, to read from nc with buffers of size bytes,
+// starting with a copy of buffered: bytes already read from nc, such as those that followed an
+// HTTP head.
 func (b *readBuffer) init(nc net.Conn, buffered []byte, size int) {
 	if size <= 0 {
 		size = defaultBufferSize
 	}
-	*b = readBuffer{src: nc, size: size}
+	// Field by field: a composite literal would be built on the stack first, 256-byte
+	// inline buffer and all, deepening the handshake's stack.
+	b.src, b.size = nc, size
 	b.setRaw(nc)
 	if len(buffered) > 0 {
 		b.borrow(max(size, len(buffered)))

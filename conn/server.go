@@ -38,18 +38,19 @@ type UpgradeOptions struct {
 	// Header holds extra headers for the 101 response, such as Set-Cookie.
 	Header http.Header
 
-	// CloseTimeout bounds each wait of the close handshake, and the write of the 101 response;
-	// 0 means DefaultCloseTimeout.
+	// CloseTimeout bounds each wait of the close handshake and, with Upgrade, the write of the
+	// 101 response; 0 means DefaultCloseTimeout.
 	CloseTimeout time.Duration
 
 	// Compression, if set, accepts a client's permessage-deflate offer (RFC 7692).
 	Compression *CompressionOptions
 
-	// HandshakeTimeout bounds how long UpgradeConn waits for the client's request head (and,
-	// on a *tls.Conn, for the TLS handshake before it), and its answer to a refused one; 0 means
-	// DefaultHandshakeTimeout. A negative value sets no deadline at all, for a caller that bounds
-	// the handshake itself with nc's own deadlines. It is used by UpgradeConn only: behind
-	// net/http, http.Server's ReadHeaderTimeout does this job for Upgrade.
+	// HandshakeTimeout bounds the whole handshake of UpgradeConn: the client's request head
+	// (and, on a *tls.Conn, the TLS handshake before it) and the answer, a 101 response or a
+	// refusal; for UpgradeRequest, the answer. 0 means DefaultHandshakeTimeout. A negative value
+	// sets no deadline at all, for a caller that bounds the handshake itself with nc's own
+	// deadlines. It is used by UpgradeConn and UpgradeRequest only: behind net/http,
+	// http.Server's ReadHeaderTimeout does this job for Upgrade.
 	HandshakeTimeout time.Duration
 
 	// MaxHeaderBytes bounds the request head (request line and header fields) that
@@ -102,12 +103,15 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts *UpgradeOptions) (*Con
 		http.Error(w, "websocket: the server cannot take over this connection", http.StatusInternalServerError)
 		return nil, fmt.Errorf("conn: upgrade: %w", err)
 	}
-	// net/http may have left its own deadlines on the connection; the WebSocket has its own life.
+	// net/http may have left its own deadlines on the connection; the WebSocket has its own
+	// life. Only the 101 response is bounded, by the close timeout.
+	deadline := time.Now().Add(opts.closeTimeout())
 	nc.SetDeadline(time.Time{})
+	nc.SetWriteDeadline(deadline)
 	// Bytes the client sent right after its request, which net/http has already read, start the
 	// first frame. Beyond them the Conn keeps nothing of net/http's: its buffers are dropped.
 	buffered, _ := brw.Reader.Peek(brw.Reader.Buffered())
-	return startServer(nc, buffered, a, opts)
+	return startServer(nc, buffered, a, opts, deadline)
 }
 
 // acceptance is what a server decided about a valid opening handshake request.
@@ -135,10 +139,10 @@ func negotiateExtensions(offers []handshake.Extension, opts *UpgradeOptions) (ex
 	return response.String(), &params, nil
 }
 
-// startServer makes the server side Conn over nc and writes the 101 response (§4.2.2 item 5),
-// bounded by the close timeout. buffered holds the bytes the client sent after its request, the
-// start of the first frame; they are copied.
-func startServer(nc net.Conn, buffered []byte, a acceptance, opts *UpgradeOptions) (*Conn, error) {
+// startServer makes the server side Conn over nc and writes the 101 response (§4.2.2 item 5)
+// under the deadline the caller set on nc, which it then clears (none if zero). buffered holds
+// the bytes the client sent after its request, the start of the first frame; they are copied.
+func startServer(nc net.Conn, buffered []byte, a acceptance, opts *UpgradeOptions, deadline time.Time) (*Conn, error) {
 	c := newConn(nc, buffered, true, opts.ReadLimit, opts.ReadBufferSize, opts.WriteBufferSize, opts.CloseTimeout)
 	c.subprotocol = a.protocol
 	if a.deflate != nil {
@@ -147,13 +151,23 @@ func startServer(nc net.Conn, buffered []byte, a acceptance, opts *UpgradeOption
 	bufp := getBuffer(responseBufferSize)
 	defer putBuffer(bufp)
 	response := handshake.AppendResponse((*bufp)[:0], a.key, a.protocol, a.extensions, opts.Header)
-	nc.SetWriteDeadline(time.Now().Add(c.closeTimeout))
 	if _, err := nc.Write(response); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("conn: upgrade: writing the response: %w", err)
 	}
-	nc.SetWriteDeadline(time.Time{})
+	// From here the WebSocket has its own life.
+	if !deadline.IsZero() {
+		nc.SetDeadline(time.Time{})
+	}
 	return c, nil
+}
+
+// closeTimeout returns o.CloseTimeout, or DefaultCloseTimeout for 0 or less.
+func (o *UpgradeOptions) closeTimeout() time.Duration {
+	if o.CloseTimeout <= 0 {
+		return DefaultCloseTimeout
+	}
+	return o.CloseTimeout
 }
 
 // responseBufferSize is the buffer the 101 response is built in: room for the status line, the

@@ -55,61 +55,78 @@ func UpgradeConn(nc net.Conn, opts *UpgradeOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &UpgradeOptions{}
 	}
-	maxHead := opts.MaxHeaderBytes
-	if maxHead <= 0 {
-		maxHead = DefaultMaxHeaderBytes
+	// The steps are small functions of their own: this goroutine's stack grows (and stays
+	// grown) if the deepest call made from here, a read or a deadline deep in the runtime,
+	// goes past 2 KiB.
+	deadline := handshakeDeadline(opts)
+	if !deadline.IsZero() {
+		// One deadline for both directions bounds the whole handshake: the request head (and
+		// on a *tls.Conn the TLS handshake, which writes too) and the answer to it.
+		nc.SetDeadline(deadline)
 	}
-	var deadline time.Time // zero: the caller bounds the handshake
-	if opts.HandshakeTimeout >= 0 {
-		timeout := opts.HandshakeTimeout
-		if timeout == 0 {
-			timeout = DefaultHandshakeTimeout
-		}
-		deadline = time.Now().Add(timeout)
-		setHandshakeDeadline(nc, deadline)
-	}
-
 	st := upgradeStates.Get().(*upgradeState)
 	defer st.release()
-
-	head, buffered, err := handshake.ReadHead(nc, st.buf[:], maxHead)
+	head, buffered, err := handshake.ReadHead(nc, st.buf[:], maxHeaderBytes(opts))
 	if err != nil {
-		var herr *handshake.Error
-		if errors.As(err, &herr) {
-			return nil, refuseConn(nc, herr, deadline, opts)
-		}
-		nc.Close()
-		return nil, fmt.Errorf("conn: upgrade: reading the request: %w", err)
+		return nil, readHeadFailed(nc, err, deadline, opts)
 	}
-	req := &st.req
-	if err := req.Parse(head); err != nil {
+	if err := st.req.Parse(head); err != nil {
 		return nil, refuseConn(nc, err, deadline, opts)
 	}
-	return upgradeRequest(nc, req, buffered, deadline, opts)
+	return upgradeRequest(nc, &st.req, buffered, deadline, opts)
 }
 
 // UpgradeRequest is UpgradeConn for a server that has read and parsed the request head itself
 // (handshake.ReadHead, handshake.ParseRequest), for example to route requests that are not
 // WebSocket handshakes to net/http: it answers req, read from nc, as UpgradeConn does. buffered
 // holds the bytes read after the head, the start of the first frame; they are copied. A refusal
-// is written within opts.HandshakeTimeout. nc's deadlines are cleared before the 101 response.
+// is written within opts.HandshakeTimeout, as is the 101 response, after which nc's deadlines
+// are cleared.
 func UpgradeRequest(nc net.Conn, req *handshake.Request, buffered []byte, opts *UpgradeOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &UpgradeOptions{}
 	}
-	var deadline time.Time
-	if opts.HandshakeTimeout >= 0 {
-		timeout := opts.HandshakeTimeout
-		if timeout == 0 {
-			timeout = DefaultHandshakeTimeout
-		}
-		deadline = time.Now().Add(timeout)
+	deadline := handshakeDeadline(opts)
+	if !deadline.IsZero() {
+		nc.SetDeadline(deadline)
 	}
 	return upgradeRequest(nc, req, buffered, deadline, opts)
 }
 
-// upgradeRequest checks req and answers it: a refusal within deadline (none if zero), or the 101
-// response and the Conn.
+// handshakeDeadline returns when the handshake must be done by, from opts.HandshakeTimeout, or
+// the zero time when the caller bounds it.
+func handshakeDeadline(opts *UpgradeOptions) time.Time {
+	if opts.HandshakeTimeout < 0 {
+		return time.Time{}
+	}
+	timeout := opts.HandshakeTimeout
+	if timeout == 0 {
+		timeout = DefaultHandshakeTimeout
+	}
+	return time.Now().Add(timeout)
+}
+
+// maxHeaderBytes returns the limit on the request head from opts.
+func maxHeaderBytes(opts *UpgradeOptions) int {
+	if opts.MaxHeaderBytes <= 0 {
+		return DefaultMaxHeaderBytes
+	}
+	return opts.MaxHeaderBytes
+}
+
+// readHeadFailed ends a handshake whose request head could not be read: a head too large or
+// malformed is refused with its HTTP status; a connection that failed or timed out is closed.
+func readHeadFailed(nc net.Conn, err error, deadline time.Time, opts *UpgradeOptions) error {
+	var herr *handshake.Error
+	if errors.As(err, &herr) {
+		return refuseConn(nc, herr, deadline, opts)
+	}
+	nc.Close()
+	return fmt.Errorf("conn: upgrade: reading the request: %w", err)
+}
+
+// upgradeRequest checks req and answers it, under the deadline set on nc (none if zero): a
+// refusal, or the 101 response and the Conn.
 func upgradeRequest(nc net.Conn, req *handshake.Request, buffered []byte, deadline time.Time, opts *UpgradeOptions) (*Conn, error) {
 	if err := req.Check(); err != nil {
 		return nil, refuseConn(nc, err, deadline, opts)
@@ -131,23 +148,7 @@ func upgradeRequest(nc net.Conn, req *handshake.Request, buffered []byte, deadli
 		}
 	}
 
-	// From here the WebSocket has its own life: startServer bounds the 101's write itself.
-	if !deadline.IsZero() {
-		setHandshakeDeadline(nc, time.Time{})
-	}
-	return startServer(nc, buffered, a, opts)
-}
-
-// setHandshakeDeadline sets, or with the zero time clears, the deadline of the reads of the
-// request head. Only the read side gets one: a refusal sets its own for its write, and on some
-// transports, such as net.Pipe, each deadline costs a timer. A *tls.Conn gets both, because the
-// TLS handshake it runs in its first Read writes as well.
-func setHandshakeDeadline(nc net.Conn, t time.Time) {
-	if _, isTLS := nc.(*tls.Conn); isTLS {
-		nc.SetDeadline(t)
-		return
-	}
-	nc.SetReadDeadline(t)
+	return startServer(nc, buffered, a, opts, deadline)
 }
 
 // checkOriginConn applies the origin policy of opts to req (§4.2.1 item 7, §10.2). An
@@ -198,8 +199,8 @@ func (st *upgradeState) release() {
 }
 
 // refuseConn answers a refused handshake on nc with the HTTP response err calls for (see
-// handshake.Error.AppendResponse), closes nc and returns err. The handshake's deadline, if any,
-// bounds the write.
+// handshake.Error.AppendResponse), closes nc and returns err. The handshake's deadline, set on
+// nc, bounds the write.
 //
 // Closing a socket that still has unread bytes makes TCP send a reset, which can destroy the
 // response before the client reads it — and a client refused for a head too large is likely
@@ -210,17 +211,11 @@ func refuseConn(nc net.Conn, err error, deadline time.Time, opts *UpgradeOptions
 	if !ok {
 		herr = &handshake.Error{Status: http.StatusBadRequest, Reason: err.Error()}
 	}
-	if !deadline.IsZero() {
-		nc.SetWriteDeadline(deadline)
-	}
 	if _, werr := nc.Write(herr.AppendResponse(nil)); werr != nil {
 		nc.Close()
 		return err
 	}
-	timeout := opts.CloseTimeout
-	if timeout <= 0 {
-		timeout = DefaultCloseTimeout
-	}
+	timeout := opts.closeTimeout()
 	go func() {
 		defer nc.Close()
 		if cw, ok := nc.(interface{ CloseWrite() error }); ok {
