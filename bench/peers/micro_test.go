@@ -218,11 +218,11 @@ var upgradeRequest = []byte("GET /chat HTTP/1.1\r\nHost: server.example.com\r\nU
 
 const upgradeAccept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
 
-// upgradeOnce opens a pipe to l, sends the handshake request, reads the response and checks it is
-// a 101 with the right accept value. The client is the same few lines for every library, so the
-// differences are the servers'.
-func upgradeOnce(l *pipeListener, buf []byte) error {
-	c, err := l.dial(context.Background())
+// upgradeOnce opens a connection with dial, sends the handshake request, reads the response and
+// checks it is a 101 with the right accept value. The client is the same few lines for every
+// library, so the differences are the servers'.
+func upgradeOnce(dial func() (net.Conn, error), buf []byte) error {
+	c, err := dial()
 	if err != nil {
 		return err
 	}
@@ -247,12 +247,12 @@ func upgradeOnce(l *pipeListener, buf []byte) error {
 	return nil
 }
 
-func serveUpgrades(tb testing.TB, i int) *pipeListener {
-	l := newPipeListener()
+// serveUpgrades serves upgradeHandlers[i] on l until the test ends.
+func serveUpgrades(tb testing.TB, i int, l net.Listener) {
 	tb.Cleanup(func() { l.Close() })
 	if h := upgradeHandlers[i].http; h != nil {
 		go (&http.Server{Handler: h}).Serve(l)
-		return l
+		return
 	}
 	go func() {
 		for {
@@ -263,33 +263,69 @@ func serveUpgrades(tb testing.TB, i int) *pipeListener {
 			go upgradeHandlers[i].raw(c)
 		}
 	}()
-	return l
 }
 
-// BenchmarkUpgrade measures one opening handshake over an in-memory pipe: the client's request,
-// the server's checks and its 101 response (§4.2.2), the client's check of the response, then
-// close. Time and allocations are client and server together; the client is the same for all.
-func BenchmarkUpgrade(b *testing.B) {
-	for i, u := range upgradeHandlers {
-		b.Run("lib="+u.lib, func(b *testing.B) {
-			l := serveUpgrades(b, i)
-			buf := make([]byte, 1024)
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := upgradeOnce(l, buf); err != nil {
-					b.Fatal(err)
-				}
+// upgradeTransports are the connections BenchmarkUpgrade runs handshakes over: in-memory pipes,
+// which leave the libraries' own work alone, and loopback TCP, which adds the kernel's
+// connection setup, as a real server sees it. The TCP client resets the connection when it
+// closes it (SO_LINGER 0), so that a long run does not exhaust the ephemeral ports with
+// connections in TIME_WAIT.
+var upgradeTransports = []struct {
+	name   string
+	listen func(tb testing.TB) (net.Listener, func() (net.Conn, error))
+}{
+	{"pipe", func(tb testing.TB) (net.Listener, func() (net.Conn, error)) {
+		l := newPipeListener()
+		return l, func() (net.Conn, error) { return l.dial(context.Background()) }
+	}},
+	{"tcp", func(tb testing.TB) (net.Listener, func() (net.Conn, error)) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		addr := l.Addr().String()
+		return l, func() (net.Conn, error) {
+			c, err := net.Dial("tcp", addr)
+			if err == nil {
+				c.(*net.TCPConn).SetLinger(0)
 			}
-		})
+			return c, err
+		}
+	}},
+}
+
+// BenchmarkUpgrade measures one opening handshake over an in-memory pipe and over loopback TCP:
+// the client's request, the server's checks and its 101 response (§4.2.2), the client's check of
+// the response, then close. Time and allocations are client and server together; the client is
+// the same for all.
+func BenchmarkUpgrade(b *testing.B) {
+	for _, tr := range upgradeTransports {
+		for i, u := range upgradeHandlers {
+			b.Run("net="+tr.name+"/lib="+u.lib, func(b *testing.B) {
+				l, dial := tr.listen(b)
+				serveUpgrades(b, i, l)
+				buf := make([]byte, 1024)
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := upgradeOnce(dial, buf); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
 
-// TestUpgradeHandlers runs one handshake against each upgrade handler, so that `go test` proves
-// the benchmark's plumbing works.
+// TestUpgradeHandlers runs one handshake against each upgrade handler over each transport, so
+// that `go test` proves the benchmark's plumbing works.
 func TestUpgradeHandlers(t *testing.T) {
-	for i, u := range upgradeHandlers {
-		if err := upgradeOnce(serveUpgrades(t, i), make([]byte, 1024)); err != nil {
-			t.Errorf("%s: %v", u.lib, err)
+	for _, tr := range upgradeTransports {
+		for i, u := range upgradeHandlers {
+			l, dial := tr.listen(t)
+			serveUpgrades(t, i, l)
+			if err := upgradeOnce(dial, make([]byte, 1024)); err != nil {
+				t.Errorf("%s over %s: %v", u.lib, tr.name, err)
+			}
 		}
 	}
 }
