@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rfc6455/ws/frame"
 )
@@ -111,5 +112,33 @@ func TestBuffered(t *testing.T) {
 		if got := server.Buffered() > 0; got != (want == 1) {
 			t.Fatalf("after message %d: Buffered() = %d", i+1, server.Buffered())
 		}
+	}
+}
+
+// TestControlFrameTinyWriteBuffer checks that a control frame of the largest size (§5.5: 125
+// bytes of payload) goes out whole even when the write buffer was configured smaller than it.
+func TestControlFrameTinyWriteBuffer(t *testing.T) {
+	for _, server := range []bool{true, false} {
+		t.Run(fmt.Sprintf("server=%v", server), func(t *testing.T) {
+			a, b := net.Pipe()
+			t.Cleanup(func() { a.Close(); b.Close() })
+			w := newConn(a, nil, server, 0, 0, 1, 0)
+			r := newConn(b, nil, !server, 0, 0, 0, 0)
+			got := make(chan []byte, 1)
+			r.SetPingHandler(func(p []byte) { got <- bytes.Clone(p) })
+			go r.ReadMessage(nil)
+			ping := bytes.Repeat([]byte("p"), frame.MaxControlPayload)
+			if err := w.Ping(ping); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case p := <-got:
+				if !bytes.Equal(p, ping) {
+					t.Fatalf("the peer saw a ping of %q, want %q", p, ping)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("no ping arrived")
+			}
+		})
 	}
 }

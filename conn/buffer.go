@@ -5,6 +5,8 @@ import (
 	"net"
 	"sync"
 	"syscall"
+
+	"github.com/rfc6455/ws/frame"
 )
 
 // defaultBufferSize is the size of the read and write buffers when the options leave it at 0. A
@@ -12,6 +14,10 @@ import (
 // costs nothing on an idle connection; a larger buffer takes in more pipelined frames per read
 // and sends more replies per write.
 const defaultBufferSize = 16 << 10
+
+// minWriteBufferSize is the smallest write buffer: room for the largest control frame (§5.5),
+// which always goes out through the write buffer.
+const minWriteBufferSize = frame.MaxHeaderSize + frame.MaxControlPayload
 
 // bufferClasses are the sizes of the pooled buffers. A requested size is rounded up to the next
 // class; larger buffers are allocated and left to the garbage collector.

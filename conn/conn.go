@@ -97,11 +97,10 @@ type Conn struct {
 	// their fragments. Control frames take only writeMu.
 	writeMu   sync.Mutex
 	messageMu sync.Mutex
-	wbufp     *[]byte                                             // the borrowed write buffer, nil (back in the pool) when no frame waits
-	wbuf      []byte                                              // *wbufp, or nil: whole frames waiting to be written
-	wbufSize  int                                                 // the size of wbuf when it is borrowed, and of a message writer's buffer
-	cbuf      [frame.MaxHeaderSize + frame.MaxControlPayload]byte // control frames
-	pending   int                                                 // bytes of whole frames waiting at the start of wbuf (BufferMessage)
+	wbufp     *[]byte // the borrowed write buffer, nil (back in the pool) when no frame waits
+	wbuf      []byte  // *wbufp, or nil: whole frames waiting to be written
+	wbufSize  int     // the size of wbuf when it is borrowed, and of a message writer's buffer
+	pending   int     // bytes of whole frames waiting at the start of wbuf (BufferMessage)
 	// hasPending tells the reading goroutine, without taking writeSem, that frames are waiting
 	// in the write buffer: it flushes them before it waits for the network.
 	hasPending atomic.Bool
@@ -133,6 +132,7 @@ func newConn(nc net.Conn, buffered []byte, server bool, readLimit int64, readBuf
 	if writeBufferSize <= 0 {
 		writeBufferSize = defaultBufferSize
 	}
+	writeBufferSize = max(writeBufferSize, minWriteBufferSize)
 	if closeTimeout <= 0 {
 		closeTimeout = DefaultCloseTimeout
 	}

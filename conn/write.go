@@ -266,33 +266,24 @@ func (c *Conn) writeControl(op frame.Opcode, p []byte) error {
 	return c.writeControlLocked(op, p)
 }
 
-// writeControlLocked writes a control frame from its own buffer, so that it never disturbs a data
-// message buffered by NextWriter. The caller holds writeMu.
+// writeControlLocked writes a control frame through the write buffer, after the frames waiting
+// there (in one write when it fits after them). A message being streamed by NextWriter has a
+// buffer of its own, so the control frame goes out between two of its fragments. The caller
+// holds writeMu.
 func (c *Conn) writeControlLocked(op frame.Opcode, p []byte) error {
 	if c.writeErr != nil {
 		return c.writeErr
 	}
 	h := frame.Header{Fin: true, Op: op, Length: int64(len(p))}
-	if c.pending > 0 {
-		// Frames are waiting: send the control frame with them, in one write if it fits.
-		if c.appendFrame(h, p) {
-			return c.flushLocked()
-		}
+	if !c.appendFrame(h, p) {
+		// It does not fit after the frames waiting: they go first. An empty write buffer
+		// always has room for a control frame (minWriteBufferSize).
 		if err := c.flushLocked(); err != nil {
 			return err
 		}
+		c.appendFrame(h, p)
 	}
-	if !c.server {
-		h.Masked = true
-		h.Key = c.nextKey()
-	}
-	c.traceSent(h)
-	b := frame.AppendHeader(c.cbuf[:0], h)
-	b = append(b, p...)
-	if h.Masked {
-		mask.Apply(h.Key, 0, b[len(b)-len(p):])
-	}
-	return c.wrote(c.nc.Write(b))
+	return c.flushLocked()
 }
 
 // Ping sends a ping with payload p (at most 125 bytes, §5.5). The peer's pong arrives through
