@@ -38,7 +38,7 @@
 // default) are borrowed from pools shared by all connections and given back as soon as they are
 // empty, and on TCP a Conn waits for its peer with no buffer at all (what ends the wait is read
 // into a pooled buffer if the pool has one at hand, else into a 256-byte inline one). What an
-// idle connection costs is then the Conn itself (about 1.4 KiB), the socket, and the goroutine
+// idle connection costs is then the Conn itself (1 KiB), the socket, and the goroutine
 // that reads it: 2 KiB of stack if the goroutine has never needed more, because a goroutine keeps
 // the largest stack it has grown to. Two habits keep it there, and cmd/echo follows both:
 //
