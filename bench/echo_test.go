@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sync"
 	"testing"
 
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/internal/pipenet"
 )
 
 // echo is the echo server of the seed document on our stack: each message goes back with its opcode.
@@ -35,47 +34,6 @@ func echo(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// pipeListener is a net.Listener whose connections are in-memory pipes, so that the benchmark
-// measures the library and not the kernel.
-type pipeListener struct {
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func newPipeListener() *pipeListener {
-	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *pipeListener) Close() error {
-	l.once.Do(func() { close(l.done) })
-	return nil
-}
-
-func (l *pipeListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
-
-// dial returns the client end of a new pipe whose server end the listener accepts.
-func (l *pipeListener) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	client, server := net.Pipe()
-	select {
-	case l.conns <- server:
-		return client, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
 var noProxy = func(*http.Request) (*url.URL, error) { return nil, nil }
 
 // dialEcho starts an echo server on the given transport and returns a client connected to it.
@@ -85,11 +43,11 @@ func dialEcho(b *testing.B, transport string) *conn.Conn {
 	url := ""
 	switch transport {
 	case "pipe":
-		l := newPipeListener()
+		l := pipenet.Listen()
 		srv := &http.Server{Handler: http.HandlerFunc(echo)}
 		go srv.Serve(l)
 		b.Cleanup(func() { srv.Close() })
-		opts.NetDialContext = l.dial
+		opts.NetDialContext = l.DialContext
 		url = "ws://pipe/"
 	case "tcp":
 		srv := httptest.NewServer(http.HandlerFunc(echo))

@@ -25,6 +25,7 @@ import (
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
 	"github.com/rfc6455/ws/handshake"
+	"github.com/rfc6455/ws/internal/pipenet"
 	"github.com/rfc6455/ws/mask"
 )
 
@@ -275,8 +276,8 @@ var upgradeTransports = []struct {
 	listen func(tb testing.TB) (net.Listener, func() (net.Conn, error))
 }{
 	{"pipe", func(tb testing.TB) (net.Listener, func() (net.Conn, error)) {
-		l := newPipeListener()
-		return l, func() (net.Conn, error) { return l.dial(context.Background()) }
+		l := pipenet.Listen()
+		return l, func() (net.Conn, error) { return l.DialContext(context.Background(), "pipe", "pipe") }
 	}},
 	{"tcp", func(tb testing.TB) (net.Listener, func() (net.Conn, error)) {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -364,7 +365,7 @@ type pipeDeflate struct {
 // the opening handshake, offering permessage-deflate in mode (load.NoCompression: nothing).
 func newEchoClient(tb testing.TB, lib echoservers.Lib, mode load.Compression) *echoClient {
 	l := servePipe(tb, lib.Name)
-	c, err := l.dial(context.Background())
+	c, err := l.DialContext(context.Background(), "pipe", "pipe")
 	if err != nil {
 		tb.Fatal(err)
 	}
