@@ -2,10 +2,9 @@ package mask
 
 import (
 	"bytes"
-	"os"
-	"runtime/debug"
-	"syscall"
 	"testing"
+
+	"github.com/rfc6455/ws/internal/guardpage"
 )
 
 // TestApplyReadsOnlyB checks that no implementation reads (or writes)
@@ -15,24 +14,9 @@ import (
 // vector code must reach b's ends with loads that end or start exactly at
 // them (the overlapping head and tail), never with a load that runs over.
 func TestApplyReadsOnlyB(t *testing.T) {
-	page := os.Getpagesize()
-	// Three pages: guard, data, guard.
-	mem, err := syscall.Mmap(-1, 0, 3*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Skipf("mmap: %v", err)
-	}
-	defer syscall.Munmap(mem)
-	for _, guard := range [][]byte{mem[:page], mem[2*page:]} {
-		if err := syscall.Mprotect(guard, syscall.PROT_NONE); err != nil {
-			t.Skipf("mprotect: %v", err)
-		}
-	}
-	data := mem[page : 2*page]
+	data := guardpage.Page(t)
+	page := len(data)
 	key := [4]byte{0x37, 0xfa, 0x21, 0x3d}
-
-	// A fault becomes a panic that the check below recovers, rather than
-	// a crash of the whole test binary.
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	check := func(impl implementation, pos int, b []byte, where string) {
 		t.Helper()
 		defer func() {
