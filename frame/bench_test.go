@@ -82,29 +82,42 @@ func BenchmarkReadHeaderBufio(b *testing.B) {
 	}
 }
 
-// utf8BenchTexts returns ASCII and mixed (2-, 3- and 4-byte) valid text of
-// about n bytes, cut at a code point boundary.
-func utf8BenchTexts(n int) map[string][]byte {
-	cut := func(s string) []byte {
-		s = strings.Repeat(s, n/len(s)+1)
-		for !utf8.RuneStart(s[n]) {
-			n--
-		}
-		return []byte(s[:n])
-	}
-	return map[string][]byte{
-		"ascii": cut("The quick brown fox jumps over the lazy dog. "),
-		"mixed": cut("Hello, κόσμε! Привет, 世界. 😀 ok "),
-	}
+// utf8BenchSources are the texts the UTF-8 benchmarks repeat: pure ASCII;
+// the JSON our load generator sends, mostly ASCII with a 2-, 3- or 4-byte
+// code point every ten bytes or so; and CJK and emoji, with no ASCII at all.
+var utf8BenchSources = map[string]string{
+	"ascii": "The quick brown fox jumps over the lazy dog. ",
+	"mixed": `{"user":"zoë","msg":"ça va? 日本語 🙂 — ok","n":42,"tags":["naïve","über","fast"]}`,
+	"cjk":   "日本語のテキスト。中文文本，한국어텍스트🙂🎉😀",
 }
 
+// utf8BenchText returns the source text of the given kind repeated and cut
+// to at most n bytes, at a code point boundary so that it is valid.
+func utf8BenchText(kind string, n int) []byte {
+	s := utf8BenchSources[kind]
+	s = strings.Repeat(s, n/len(s)+1)
+	for !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return []byte(s[:n])
+}
+
+// utf8BenchSizes are the text lengths the UTF-8 benchmarks run at.
+var utf8BenchSizes = []struct {
+	name string
+	n    int
+}{
+	{"0B", 0}, {"5B", 5}, {"16B", 16}, {"128B", 128}, {"1KiB", 1 << 10}, {"16KiB", 16 << 10}, {"1MiB", 1 << 20},
+}
+
+// BenchmarkUTF8 compares UTF8.Write on a whole message ("ours") with
+// utf8.Valid ("stdlib"), which checks the same property without the
+// incremental state; benchstat can compare the two columns.
 func BenchmarkUTF8(b *testing.B) {
-	for _, size := range []int{16, 1 << 10, 64 << 10} {
-		texts := utf8BenchTexts(size)
-		for _, kind := range []string{"ascii", "mixed"} {
-			p := texts[kind]
-			name := kind + "/" + strconv.Itoa(size)
-			b.Run(name+"/UTF8.Write", func(b *testing.B) {
+	for _, kind := range []string{"ascii", "mixed", "cjk"} {
+		for _, size := range utf8BenchSizes {
+			p := utf8BenchText(kind, size.n)
+			b.Run(kind+"/"+size.name+"/ours", func(b *testing.B) {
 				var v UTF8
 				b.ReportAllocs()
 				b.SetBytes(int64(len(p)))
@@ -117,7 +130,7 @@ func BenchmarkUTF8(b *testing.B) {
 					b.Fatal(err)
 				}
 			})
-			b.Run(name+"/utf8.Valid", func(b *testing.B) {
+			b.Run(kind+"/"+size.name+"/stdlib", func(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(len(p)))
 				for b.Loop() {
@@ -130,10 +143,31 @@ func BenchmarkUTF8(b *testing.B) {
 	}
 }
 
+// BenchmarkUTF8Paths runs each validator that UTF8.Write may use on its
+// own: the portable DFA and, where there is one, the vector code.
+func BenchmarkUTF8Paths(b *testing.B) {
+	for _, kind := range []string{"ascii", "mixed", "cjk"} {
+		for _, size := range utf8BenchSizes {
+			p := utf8BenchText(kind, size.n)
+			for _, impl := range append(utf8Validators(), utf8Validator{"stdlib", utf8.Valid}) {
+				b.Run(kind+"/"+size.name+"/"+impl.name, func(b *testing.B) {
+					b.ReportAllocs()
+					b.SetBytes(int64(len(p)))
+					for b.Loop() {
+						if !impl.valid(p) {
+							b.Fatal("invalid")
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
 // BenchmarkUTF8Chunked writes 64 KiB of mixed text in 1000-byte pieces, so
 // most pieces end inside a code point.
 func BenchmarkUTF8Chunked(b *testing.B) {
-	p := utf8BenchTexts(64 << 10)["mixed"]
+	p := utf8BenchText("mixed", 64<<10)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(p)))
 	var v UTF8

@@ -147,15 +147,26 @@ func FuzzHeaderRoundTrip(f *testing.F) {
 
 // FuzzUTF8 validates arbitrary bytes written in three pieces and compares
 // with utf8.Valid (at Done) and with the reference viablePrefix (which Write
-// fails first).
+// fails first). Every validator Write may use (the portable DFA, the
+// vector code) must agree with utf8.Valid on the whole text and on the
+// middle piece.
 func FuzzUTF8(f *testing.F) {
 	for _, tc := range utf8Cases {
 		f.Add([]byte(tc.text), uint16(1), uint16(2))
 	}
 	f.Add([]byte(strings.Repeat("ab€😀", 40)+"\xED\xA0\x80"), uint16(7), uint16(100))
+	f.Add(utf8BenchText("mixed", 200), uint16(33), uint16(64))
+	f.Add(append(utf8BenchText("cjk", 95), 0xF0, 0x9F), uint16(31), uint16(32))
 	f.Fuzz(func(t *testing.T, data []byte, cut1, cut2 uint16) {
 		i := int(cut1) % (len(data) + 1)
 		j := i + int(cut2)%(len(data)-i+1)
+		for _, impl := range utf8Validators() {
+			for _, p := range [][]byte{data, data[i:j]} {
+				if got, want := impl.valid(p), utf8.Valid(p); got != want {
+					t.Fatalf("%s(%q) = %v, utf8.Valid = %v", impl.name, p, got, want)
+				}
+			}
+		}
 		failedAt, done := writeAll(data[:i], data[i:j], data[j:])
 		if valid := utf8.Valid(data); (done == nil) != valid {
 			t.Fatalf("%q split at %d, %d: Done = %v, utf8.Valid = %v", data, i, j, done, valid)

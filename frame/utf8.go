@@ -1,7 +1,5 @@
 package frame
 
-import "unicode/utf8"
-
 // UTF8 validates UTF-8 text incrementally, as it arrives in pieces: the
 // fragments of a message (§5.4) or partial reads of one frame.
 //
@@ -19,49 +17,45 @@ import "unicode/utf8"
 // The zero value is ready to use. After a Write fails, every further Write
 // fails too until Reset or Done.
 type UTF8 struct {
-	need   uint8 // continuation bytes still needed to finish the current code point
-	lo, hi uint8 // range allowed for the next byte while need > 0
-	failed bool  // an invalid byte was seen
+	// state is where the DFA of utf8_dfa.go stands after the text so far:
+	// at a code point boundary (the zero value), inside a code point, or
+	// rejected.
+	state uint8
 }
-
-// Bounds of continuation bytes, 10xxxxxx.
-const (
-	contLo = 0x80
-	contHi = 0xBF
-)
 
 // Write validates the next piece p of the text. It returns
 // [ErrInvalidUTF8] if p contains a byte that cannot continue the text seen
 // so far as valid UTF-8. It allocates nothing.
 //
-// Write finishes a code point left incomplete by the previous Write byte by
-// byte, checks the complete code points in the middle of p with
-// utf8.Valid, which is fast on ASCII, and then steps through the up to 3
-// bytes of a code point that p leaves incomplete, so that a bad beginning
-// such as "\xED\xA0" (a surrogate) fails now instead of at the next Write.
+// Write runs p through a DFA whose states are the viable prefixes of UTF-8
+// text, so it fails in the Write that holds the first impossible byte: a
+// bad beginning such as "\xED\xA0" (a surrogate) fails now instead of at
+// the next Write. Where the CPU allows, long pieces are checked with
+// vector instructions instead (utf8_amd64.s), with the same verdicts.
 func (v *UTF8) Write(p []byte) error {
-	if v.failed {
+	s := utf8State(v.state)
+	if s == utf8Reject {
 		return ErrInvalidUTF8
-	}
-	// Finish the code point that the previous Write began.
-	for v.need > 0 && len(p) > 0 {
-		if !v.step(p[0]) {
-			return ErrInvalidUTF8
-		}
-		p = p[1:]
 	}
 	if len(p) == 0 {
 		return nil
 	}
-	complete := len(p) - incompleteSuffix(p)
-	if !utf8.Valid(p[:complete]) {
-		v.failed = true
-		return ErrInvalidUTF8
-	}
-	for _, c := range p[complete:] {
-		if !v.step(c) {
-			return ErrInvalidUTF8
+	switch {
+	case len(p) >= utf8VectorMin:
+		s = utf8AdvanceVector(s, p)
+	case len(p) >= 8:
+		s = utf8Advance(s, p)
+	default:
+		// Too short for the word-at-a-time paths: step the DFA here,
+		// which saves a call on the short messages that chats are full of.
+		for _, c := range p {
+			s = utf8Transitions[c] >> (s & 63)
 		}
+		s &= 63
+	}
+	v.state = uint8(s)
+	if s == utf8Reject {
+		return ErrInvalidUTF8
 	}
 	return nil
 }
@@ -70,7 +64,7 @@ func (v *UTF8) Write(p []byte) error {
 // code point boundary, returning [ErrInvalidUTF8] if it did not or if a
 // Write failed. It resets v for the next message.
 func (v *UTF8) Done() error {
-	incomplete := v.need > 0 || v.failed
+	incomplete := utf8State(v.state) != utf8Accept
 	v.Reset()
 	if incomplete {
 		return ErrInvalidUTF8
@@ -81,74 +75,4 @@ func (v *UTF8) Done() error {
 // Reset forgets all text written so far.
 func (v *UTF8) Reset() {
 	*v = UTF8{}
-}
-
-// step advances the state machine by one byte and reports whether the text
-// is still a valid prefix. The ranges are those of the Unicode Standard,
-// Table 3-7 "Well-Formed UTF-8 Byte Sequences"; RFC 3629 §4 gives the same
-// as a grammar.
-func (v *UTF8) step(c byte) bool {
-	if v.need > 0 {
-		if c < v.lo || c > v.hi {
-			v.failed = true
-			return false
-		}
-		v.need--
-		v.lo, v.hi = contLo, contHi
-		return true
-	}
-	need, lo, hi := leadByte(c)
-	if need < 0 {
-		v.failed = true
-		return false
-	}
-	v.need, v.lo, v.hi = uint8(need), lo, hi
-	return true
-}
-
-// leadByte classifies the first byte of a code point. It returns how many
-// continuation bytes must follow and the allowed range of the first of them,
-// or need = -1 if c cannot start a code point. The narrowed ranges after
-// E0, ED, F0 and F4 are what exclude overlong forms, surrogates and code
-// points above U+10FFFF.
-func leadByte(c byte) (need int, lo, hi uint8) {
-	switch {
-	case c < 0x80: // ASCII
-		return 0, 0, 0
-	case c < 0xC2: // 80–BF: continuation without a lead; C0, C1: overlong 2-byte forms
-		return -1, 0, 0
-	case c < 0xE0: // U+0080–U+07FF
-		return 1, contLo, contHi
-	case c == 0xE0: // U+0800–U+0FFF; E0 80–9F would be overlong
-		return 2, 0xA0, contHi
-	case c == 0xED: // U+D000–U+D7FF; ED A0–BF would be the surrogates U+D800–U+DFFF
-		return 2, contLo, 0x9F
-	case c < 0xF0: // the rest of U+1000–U+FFFF
-		return 2, contLo, contHi
-	case c == 0xF0: // U+10000–U+3FFFF; F0 80–8F would be overlong
-		return 3, 0x90, contHi
-	case c < 0xF4: // U+40000–U+FFFFF
-		return 3, contLo, contHi
-	case c == 0xF4: // U+100000–U+10FFFF; F4 90–BF would be above U+10FFFF
-		return 3, contLo, 0x8F
-	}
-	return -1, 0, 0 // F5–FF: would encode above U+10FFFF
-}
-
-// incompleteSuffix returns the length of the code point that p ends inside
-// of: 0 when p ends on a code point boundary (or with bytes that are invalid
-// anyway), else 1 to 3. It looks at no more than the last 3 bytes: a lead
-// byte further back starts a sequence of at most 4 bytes that is either
-// complete or invalid, and utf8.Valid will tell which.
-func incompleteSuffix(p []byte) int {
-	for back := 1; back <= 3 && back <= len(p); back++ {
-		c := p[len(p)-back]
-		if c < contLo || c > contHi { // not a continuation byte: a lead byte or ASCII
-			if need, _, _ := leadByte(c); need >= back {
-				return back
-			}
-			return 0
-		}
-	}
-	return 0
 }

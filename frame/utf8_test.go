@@ -2,6 +2,8 @@ package frame
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"testing"
@@ -308,4 +310,403 @@ func TestUTF8Long(t *testing.T) {
 			}
 		}
 	}
+}
+
+// vectorBlock is the length of a vector register, in which the vector
+// code reads the text; the tests place bytes around its boundaries. It is
+// 32 for AVX2.
+const vectorBlock = 32
+
+// utf8Validator is one implementation of "is this whole text valid UTF-8".
+type utf8Validator struct {
+	name  string
+	valid func(p []byte) bool
+}
+
+// utf8Validators returns every validator UTF8.Write may use on this
+// machine: the portable DFA always, so that it is tested on every
+// platform, and the vector code where the build and the CPU have it.
+func utf8Validators() []utf8Validator {
+	return append([]utf8Validator{{"generic", validGeneric}}, vectorUTF8Validators()...)
+}
+
+// referenceFailure returns the index of the first byte of p at which p stops
+// being the beginning of valid UTF-8, or -1, stepping through p one byte at
+// a time with the rules of Table 3-7 written as ranges. It is a second
+// reference next to firstImpossible, written independently of the DFA and
+// fast enough for exhaustive and random tests; TestReferenceFailure checks
+// the two against each other.
+func referenceFailure(p []byte) int {
+	need := 0              // continuation bytes still needed
+	var lo, hi byte = 0, 0 // range of the next continuation byte
+	for i, c := range p {
+		if need > 0 {
+			if c < lo || c > hi {
+				return i
+			}
+			need--
+			lo, hi = 0x80, 0xBF
+			continue
+		}
+		lo, hi = 0x80, 0xBF
+		switch {
+		case c < 0x80:
+		case c < 0xC2:
+			return i
+		case c < 0xE0:
+			need = 1
+		case c < 0xF0:
+			need = 2
+			if c == 0xE0 {
+				lo = 0xA0
+			} else if c == 0xED {
+				hi = 0x9F
+			}
+		case c < 0xF5:
+			need = 3
+			if c == 0xF0 {
+				lo = 0x90
+			} else if c == 0xF4 {
+				hi = 0x8F
+			}
+		default:
+			return i
+		}
+	}
+	return -1
+}
+
+func TestReferenceFailure(t *testing.T) {
+	check := func(p []byte) {
+		t.Helper()
+		if got, want := referenceFailure(p), firstImpossible(p); got != want {
+			t.Fatalf("referenceFailure(% x) = %d, firstImpossible = %d", p, got, want)
+		}
+	}
+	for _, tc := range utf8Cases {
+		check([]byte(tc.text))
+	}
+	for a := range 256 {
+		for b := range 256 {
+			check([]byte{byte(a), byte(b)})
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		check(randomUTF8ish(rng, rng.IntN(12)))
+	}
+}
+
+// randomUTF8ish returns n bytes that are mostly valid UTF-8 (ASCII and code
+// points of every length, including the edges of Table 3-7) with now and
+// then a byte that is not, so that random tests see both verdicts.
+func randomUTF8ish(rng *rand.Rand, n int) []byte {
+	edges := []rune{0x7F, 0x80, 0x7FF, 0x800, 0xFFF, 0x1000, 0xD7FF, 0xE000, 0xFFFD, 0xFFFF, 0x10000, 0x3FFFF, 0x40000, 0x10FFFF}
+	var p []byte
+	for len(p) < n {
+		switch k := rng.IntN(100); {
+		case k < 50:
+			p = append(p, byte(rng.IntN(0x80)))
+		case k < 60:
+			p = utf8.AppendRune(p, rune(0x80+rng.IntN(0x800-0x80)))
+		case k < 75:
+			r := rune(0x800 + rng.IntN(0x10000-0x800))
+			if 0xD800 <= r && r <= 0xDFFF {
+				r -= 0x800
+			}
+			p = utf8.AppendRune(p, r)
+		case k < 85:
+			p = utf8.AppendRune(p, rune(0x10000+rng.IntN(0x110000-0x10000)))
+		case k < 92:
+			p = utf8.AppendRune(p, edges[rng.IntN(len(edges))])
+		default:
+			p = append(p, byte(0x80+rng.IntN(0x80))) // likely out of place
+		}
+	}
+	return p[:n]
+}
+
+// writeState writes pieces to a fresh UTF8 and returns the index of the
+// first failing Write (-1 if none) and whether Done succeeded. Unlike
+// writeAll it does not stop at the first failure, which it checks is sticky.
+func checkWrites(t *testing.T, p []byte, cuts ...int) {
+	t.Helper()
+	var v UTF8
+	bad := referenceFailure(p)
+	start, failedAt, wantFailedAt := 0, -1, -1
+	for i := 0; i <= len(cuts); i++ {
+		end := len(p)
+		if i < len(cuts) {
+			end = cuts[i]
+		}
+		if bad >= start && bad < end && wantFailedAt < 0 {
+			wantFailedAt = i
+		}
+		err := v.Write(p[start:end])
+		if err != nil && failedAt < 0 {
+			failedAt = i
+		}
+		if err == nil && failedAt >= 0 {
+			t.Fatalf("% x cut at %v: Write %d succeeded after Write %d failed", p, cuts, i, failedAt)
+		}
+		start = end
+	}
+	done := v.Done()
+	if failedAt != wantFailedAt || (done == nil) != utf8.Valid(p) {
+		t.Fatalf("%q (len %d) cut at %v: Write %d failed, Done %v; want Write %d (first impossible byte %d), valid=%v",
+			p, len(p), cuts, failedAt, done, wantFailedAt, bad, utf8.Valid(p))
+	}
+}
+
+// TestUTF8ValidatorsExhaustive compares every validator, and Write, with
+// utf8.Valid on every sequence of 1, 2 and 3 bytes, alone and after 30
+// bytes of ASCII, so that it crosses the end of the first 32-byte vector.
+// Sequences of 1 and 2 bytes are also written cut after each byte, and
+// the failing Write must be the one holding the first impossible byte.
+// Under the race detector, which finds nothing to say about this code but
+// makes it ten times slower, the 3-byte sequences are those that begin with
+// a 3- or 4-byte lead byte (E0..FF), where the rules of Table 3-7 are.
+func TestUTF8ValidatorsExhaustive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("16 million sequences")
+	}
+	minLead3 := 0
+	if raceEnabled {
+		minLead3 = 0xE0
+	}
+	validators := utf8Validators()
+	const before = 30
+	buf := bytes.Repeat([]byte{'a'}, before+3)
+	check := func(seq []byte) {
+		want := utf8.Valid(seq)
+		p := buf[:before+len(seq)]
+		copy(p[before:], seq)
+		for _, impl := range validators {
+			if impl.valid(seq) != want || impl.valid(p) != want {
+				t.Fatalf("%s(% x) = %v, after %d ASCII bytes %v; utf8.Valid = %v", impl.name, seq, impl.valid(seq), before, impl.valid(p), want)
+			}
+		}
+		var v UTF8
+		if err := v.Write(p); (err == nil) != viableAfterASCII(seq) || (v.Done() == nil) != want {
+			t.Fatalf("Write(%d ASCII bytes, % x) = %v; want viable=%v, valid=%v", before, seq, err, viableAfterASCII(seq), want)
+		}
+	}
+	var seq [3]byte
+	for a := range 256 {
+		seq[0] = byte(a)
+		check(seq[:1])
+		checkWrites(t, seq[:1])
+		for b := range 256 {
+			seq[1] = byte(b)
+			check(seq[:2])
+			checkWrites(t, seq[:2])
+			checkWrites(t, seq[:2], 1)
+			checkWrites(t, append(buf[:before:before], seq[:2]...), before+1)
+			if a < minLead3 {
+				continue
+			}
+			for c := range 256 {
+				seq[2] = byte(c)
+				check(seq[:3])
+			}
+		}
+	}
+}
+
+// viableAfterASCII reports whether seq is the beginning of valid UTF-8.
+func viableAfterASCII(seq []byte) bool { return referenceFailure(seq) < 0 }
+
+// TestUTF8Validators4Byte compares the validators with utf8.Valid on a large
+// sample of 4-byte sequences, most of them starting with a 4-byte lead
+// byte F0..F7 (the rest of the lead byte range included, to see it fail).
+func TestUTF8Validators4Byte(t *testing.T) {
+	n := 1 << 21
+	if testing.Short() {
+		n = 1 << 14
+	} else if raceEnabled {
+		n = 1 << 17
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	buf := bytes.Repeat([]byte{'a'}, 32+4)
+	for range n {
+		seq := buf[28:32]
+		binary.LittleEndian.PutUint32(seq, rng.Uint32())
+		if rng.IntN(4) > 0 {
+			seq[0] = 0xF0 | seq[0]&7
+		}
+		want := utf8.Valid(seq)
+		for _, impl := range utf8Validators() {
+			if impl.valid(seq) != want || impl.valid(buf[:32]) != want || impl.valid(buf) != want {
+				t.Fatalf("%s(% x) disagrees with utf8.Valid = %v", impl.name, seq, want)
+			}
+		}
+		checkWrites(t, seq, 1+rng.IntN(3))
+		checkWrites(t, buf, 29+rng.IntN(3))
+	}
+}
+
+// TestUTF8RandomSplits writes random, mostly valid, texts in two and three
+// pieces cut at random places, and short ones cut at every place.
+func TestUTF8RandomSplits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		p := randomUTF8ish(rng, rng.IntN(300))
+		for _, impl := range utf8Validators() {
+			if impl.valid(p) != utf8.Valid(p) {
+				t.Fatalf("%s(%q) = %v, utf8.Valid disagrees", impl.name, p, impl.valid(p))
+			}
+		}
+		i := rng.IntN(len(p) + 1)
+		j := i + rng.IntN(len(p)-i+1)
+		checkWrites(t, p)
+		checkWrites(t, p, i)
+		checkWrites(t, p, i, j)
+	}
+	for range 300 {
+		p := randomUTF8ish(rng, rng.IntN(40))
+		for i := 0; i <= len(p); i++ {
+			for j := i; j <= len(p); j++ {
+				checkWrites(t, p, i, j)
+			}
+		}
+	}
+}
+
+// utf8BadPatterns are byte sequences that make any text invalid, each
+// breaking a different rule of Table 3-7, and sequences that are
+// valid only if more bytes follow: at the end of a text they are invalid.
+var utf8BadPatterns = []string{
+	"\x80",             // continuation byte without a lead
+	"\xBF",             // likewise
+	"\xC0\x80",         // overlong 2-byte
+	"\xC1\xBF",         // overlong 2-byte
+	"\xE0\x9F\xBF",     // overlong 3-byte
+	"\xED\xA0\x80",     // surrogate
+	"\xF0\x8F\xBF\xBF", // overlong 4-byte
+	"\xF4\x90\x80\x80", // above U+10FFFF
+	"\xF5\x80\x80\x80", // above U+10FFFF
+	"\xFF",             // never in UTF-8
+	"\xC2",             // truncated 2-byte
+	"\xE2\x82",         // truncated 3-byte
+	"\xF0\x9F\x98",     // truncated 4-byte
+	"\xF0",             // truncated 4-byte
+	"\xE2\x82\xAC\x80", // one continuation byte too many
+	"\xC2\x80\x80",     // likewise
+	"\xF0\x9F\x98\x80\x80",
+}
+
+// TestUTF8ValidatorsEveryLength runs the validators on texts of every
+// length from 0 to 300 at every alignment to a 32-byte vector, valid and
+// with each bad pattern at every position: in the first vector, across two,
+// in the last whole vector and in the partial one after it.
+func TestUTF8ValidatorsEveryLength(t *testing.T) {
+	const maxLen = 300
+	// Mixed text has a code point of 2 to 4 bytes in every vector; ASCII
+	// text takes the vector code's shortcut for all-ASCII blocks.
+	sources := [][]byte{utf8BenchText("mixed", maxLen+64), utf8BenchText("ascii", maxLen+64)}
+	for _, impl := range utf8Validators() {
+		for n := 0; n <= maxLen; n++ {
+			for off := range vectorBlock {
+				if raceEnabled && (n+off)%4 != 0 {
+					continue // each length at 8 of the 32 alignments
+				}
+				source := sources[off%2]
+				mem := make([]byte, off+n)
+				text := mem[off:]
+				// A valid text of n bytes: the mixed text, cut at a code
+				// point boundary and filled up with ASCII.
+				k := n
+				for k > 0 && !utf8.RuneStart(source[k]) {
+					k--
+				}
+				copy(text, source[:k])
+				for i := k; i < n; i++ {
+					text[i] = 'x'
+				}
+				if !impl.valid(text) {
+					t.Fatalf("%s: valid text of %d bytes at offset %d: invalid", impl.name, n, off)
+				}
+				clean := bytes.Clone(text)
+				// Every position gets a bad pattern; which one turns with
+				// the length and the offset, so that each pattern meets each
+				// position at many lengths and alignments.
+				for pos := range n {
+					bad := utf8BadPatterns[(pos+n+off)%len(utf8BadPatterns)]
+					bad = bad[:min(len(bad), n-pos)]
+					copy(text[pos:], bad)
+					if got, want := impl.valid(text), utf8.Valid(text); got != want {
+						t.Fatalf("%s: %q at %d of %d bytes, offset %d: %v, utf8.Valid %v", impl.name, bad, pos, n, off, got, want)
+					}
+					copy(text[pos:], clean[pos:pos+len(bad)])
+				}
+			}
+		}
+	}
+}
+
+// TestUTF8ASCIIBlocks checks the vector code's shortcut for all-ASCII
+// blocks: a code point left unfinished at the end of a block is an error
+// when the next block is all ASCII, at every length of that unfinished
+// code point and every number of ASCII blocks after it.
+func TestUTF8ASCIIBlocks(t *testing.T) {
+	for _, impl := range utf8Validators() {
+		for _, lead := range []string{"\xC2", "\xE2", "\xE2\x82", "\xF0", "\xF0\x9F", "\xF0\x9F\x98", "\xC0", "\xFF", "\xC2\xA9"} {
+			for blocks := 1; blocks <= 4; blocks++ {
+				for extra := range 3 {
+					p := bytes.Repeat([]byte{'a'}, blocks*vectorBlock+extra)
+					copy(p[vectorBlock-len(lead):], lead)
+					if got, want := impl.valid(p), utf8.Valid(p); got != want {
+						t.Errorf("%s: %q ending block 1 of %d bytes: %v, want %v", impl.name, lead, len(p), got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestUTF8ZeroAllocs checks that Write allocates nothing on any of its
+// paths, short and long, whole, cut inside a code point, and failing.
+func TestUTF8ZeroAllocs(t *testing.T) {
+	long := utf8BenchText("mixed", 4096)
+	cjk := utf8BenchText("cjk", 1000)
+	bad := append(bytes.Clone(long), 0xED, 0xA0, 0x80)
+	var v UTF8
+	tests := []struct {
+		name string
+		fn   func()
+	}{
+		{"short", func() { _ = v.Write(long[:5]); _ = v.Done() }},
+		{"long", func() { _ = v.Write(long); _ = v.Done() }},
+		{"CJK cut inside a code point", func() { _ = v.Write(cjk[:500]); _ = v.Write(cjk[500:]); _ = v.Done() }},
+		{"invalid", func() { _ = v.Write(bad); _ = v.Done() }},
+	}
+	for _, tc := range tests {
+		if allocs := testing.AllocsPerRun(100, tc.fn); allocs != 0 {
+			t.Errorf("%s: %v allocations per run, want 0", tc.name, allocs)
+		}
+	}
+}
+
+// TestUTF8TransitionsMatchReference walks the DFA from a code point
+// boundary over every byte, and on from every state inside a code point
+// over every byte again, up to 4 bytes: that is every transition of the
+// DFA (Table 3-7), checked against referenceFailure and utf8.Valid.
+func TestUTF8TransitionsMatchReference(t *testing.T) {
+	var walk func(p []byte, s utf8State)
+	walk = func(p []byte, s utf8State) {
+		for c := range 256 {
+			q := append(p, byte(c))
+			next := utf8Transitions[c] >> s & 63
+			if want := referenceFailure(q) < 0; (next != utf8Reject) != want {
+				t.Fatalf("% x: DFA state %d, reference viable=%v", q, next, want)
+			}
+			if (next == utf8Accept) != utf8.Valid(q) {
+				t.Fatalf("% x: DFA state %d, utf8.Valid %v", q, next, utf8.Valid(q))
+			}
+			if next != utf8Reject && next != utf8Accept && len(q) < 4 {
+				walk(q, next)
+			}
+		}
+	}
+	walk(nil, utf8Accept)
 }
