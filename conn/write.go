@@ -19,9 +19,10 @@ var (
 
 // WriteMessage sends p as one message of type op (frame.OpText or frame.OpBinary) in a single
 // frame, together with any messages BufferMessage left waiting. It does not keep p. On a server
-// a large payload goes to the wire without being copied (a small one is copied next to its
-// header to save a system call); a client masks a copy of it, chunk by chunk, as §5.3 requires,
-// and never touches p.
+// a large payload goes to the wire without being copied, gathered with its header (writev); a
+// small one is copied next to its header to save a system call. A client masks a copy of it,
+// chunk by chunk, as §5.3 requires, and never touches p. A caller that can read the payload
+// into a buffer after HeaderRoom bytes sends a large message faster with WriteMessageInPlace.
 //
 // WriteMessage does not check that a text message is valid UTF-8; sending one that is not
 // makes the peer fail the connection with 1007 (§8.1).
