@@ -104,8 +104,7 @@ type Conn struct {
 	// hasPending tells the reading goroutine, without taking writeSem, that frames are waiting
 	// in the write buffer: it flushes them before it waits for the network.
 	hasPending atomic.Bool
-	header     [frame.MaxHeaderSize]byte
-	vec        [3][]byte
+	vec        [2][]byte // the pieces of a large frame, kept here so that writev does not allocate
 	buffers    net.Buffers
 	keys       *[64]byte // a client's masking keys, read from crypto/rand in batches; nil on a server
 	keysUsed   int

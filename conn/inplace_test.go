@@ -123,3 +123,49 @@ func TestWriteMessageInPlaceHeaderOnly(t *testing.T) {
 		t.Fatalf("got %v %q %v, want an empty text message", op, p, err)
 	}
 }
+
+// TestWriteMessageLarge checks WriteMessage across the sizes where a server's frame stops fitting
+// in the write buffer and is sent as the write buffer's head plus the rest of the payload (and
+// a client's is masked chunk by chunk), alone or after buffered frames: the peer receives the
+// message whole, and p is left as it was.
+func TestWriteMessageLarge(t *testing.T) {
+	sizes := []int{defaultBufferSize - 8, defaultBufferSize - 4, defaultBufferSize, defaultBufferSize + 1, 3*defaultBufferSize + 7, 1 << 20}
+	for _, server := range []bool{true, false} {
+		for _, afterBuffered := range []bool{false, true} {
+			for _, size := range sizes {
+				t.Run(fmt.Sprintf("server=%v/after-buffered=%v/%d", server, afterBuffered, size), func(t *testing.T) {
+					a, b := net.Pipe()
+					t.Cleanup(func() { a.Close(); b.Close() })
+					w := newConn(a, nil, server, 0, 0, 0, 0)
+					r := newConn(b, nil, !server, -1, 0, 0, 0)
+					msg := make([]byte, size)
+					for i := range msg {
+						msg[i] = byte(i * 13)
+					}
+					sent := bytes.Clone(msg)
+					errc := make(chan error, 1)
+					go func() {
+						if afterBuffered {
+							w.BufferMessage(frame.OpText, []byte("first"))
+						}
+						errc <- w.WriteMessage(frame.OpBinary, msg)
+					}()
+					if afterBuffered {
+						if _, p, err := r.ReadMessage(nil); err != nil || string(p) != "first" {
+							t.Fatalf("first message: %q, %v", p, err)
+						}
+					}
+					if _, p, err := r.ReadMessage(nil); err != nil || !bytes.Equal(p, sent) {
+						t.Fatalf("received %d bytes (%v), want the %d sent", len(p), err, size)
+					}
+					if err := <-errc; err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(msg, sent) {
+						t.Error("WriteMessage changed the caller's payload")
+					}
+				})
+			}
+		}
+	}
+}

@@ -19,10 +19,11 @@ var (
 
 // WriteMessage sends p as one message of type op (frame.OpText or frame.OpBinary) in a single
 // frame, together with any messages BufferMessage left waiting. It does not keep p. On a server
-// a large payload goes to the wire without being copied, gathered with its header (writev); a
-// small one is copied next to its header to save a system call. A client masks a copy of it,
-// chunk by chunk, as §5.3 requires, and never touches p. A caller that can read the payload
-// into a buffer after HeaderRoom bytes sends a large message faster with WriteMessageInPlace.
+// a small payload is copied next to its header in the write buffer; of a large one only the part
+// that fits there is, and the rest leaves from p itself in the same system call (writev). A
+// client masks a copy of it, chunk by chunk, as §5.3 requires, and never touches p. A caller
+// that can read the payload into a buffer after HeaderRoom bytes saves the copy with
+// WriteMessageInPlace, and on a client the chunking too.
 //
 // WriteMessage does not check that a text message is valid UTF-8; sending one that is not
 // makes the peer fail the connection with 1007 (§8.1).
@@ -47,13 +48,14 @@ func (c *Conn) BufferMessage(op frame.Opcode, p []byte) error {
 const HeaderRoom = frame.MaxHeaderSize
 
 // WriteMessageInPlace is WriteMessage for a payload that the caller has placed at
-// buf[HeaderRoom:], and whose buffer it lends to the Conn for the duration of the call: a
-// message too large for the write buffer is sent in one write of one contiguous slice, its
-// frame header written into the room before the payload, instead of being copied or gathered
-// from two slices (writev), which on Linux loopback costs up to twice the time for large
-// messages. On a client the payload is masked in place (§5.3), so the contents of buf are
-// undefined afterwards; on a server only buf[:HeaderRoom] changes. A small message is copied
-// into the write buffer as with WriteMessage.
+// buf[HeaderRoom:], and whose buffer it lends to the Conn for the duration of the call. A
+// message too large for the write buffer then leaves in one write of one contiguous slice, its
+// frame header written into the room before the payload, with nothing copied: WriteMessage
+// copies the part of the payload that fits in the write buffer, and a client's WriteMessage
+// masks a copy of all of it, one buffer and one write at a time. On a client the payload is
+// masked in place (§5.3), so the contents of buf are undefined afterwards; on a server only
+// buf[:HeaderRoom] changes. A small message is copied into the write buffer as with
+// WriteMessage.
 //
 // A server that reads messages into its own buffers makes them this way by reading after
 // HeaderRoom bytes, as cmd/echo does. WriteMessageInPlace returns an error if buf is shorter
@@ -181,25 +183,41 @@ func (c *Conn) releaseWriteBuffer() {
 }
 
 // writeServerFrame writes an unmasked data frame too large for the write buffer, after the
-// frames waiting there, in one system call and without copying the payload (writev on TCP).
-// The caller holds messageMu and writeMu.
+// frames waiting there, in one system call (see writeLargeFrame). The caller holds messageMu and
+// writeMu.
 func (c *Conn) writeServerFrame(h frame.Header, p []byte) error {
 	c.traceSent(h)
-	header := frame.AppendHeader(c.header[:0], h)
-	c.vec = [3][]byte{c.wbuf[:c.pending], header, p}
+	return c.writeLargeFrame(h, p)
+}
+
+// writeLargeFrame writes a frame whose payload p, masked already if h says so, does not fit in
+// the write buffer: the header and the first bytes of p are copied into the write buffer after
+// the frames waiting there, and the rest of p leaves from where it lies, in the same system call
+// (writev on TCP). On Linux loopback a writev that begins with a header of a few bytes alone took
+// up to twice as long as one write of the whole frame; beginning with a full buffer, it is as
+// fast. The caller holds writeMu.
+func (c *Conn) writeLargeFrame(h frame.Header, p []byte) error {
+	if c.wbuf == nil {
+		c.wbufp = getBuffer(c.wbufSize)
+		c.wbuf = *c.wbufp
+	}
+	b := frame.AppendHeader(c.wbuf[c.pending:c.pending], h)
+	k := copy(b[len(b):cap(b)], p)
+	c.vec = [2][]byte{c.wbuf[:c.pending+len(b)+k], p[k:]}
 	c.pending = 0
 	c.hasPending.Store(false)
 	c.buffers = c.vec[:]
 	n, err := c.buffers.WriteTo(c.nc)
-	c.vec = [3][]byte{}
+	c.vec = [2][]byte{}
 	c.releaseWriteBuffer()
 	return c.wrote(int(n), err)
 }
 
 // writeFrameInPlace writes a data frame too large for the write buffer from buf, whose payload
 // starts at HeaderRoom: the header goes into the room just before the payload, and on a client
-// the payload is masked where it lies, so that the frame leaves in one write of one slice (after
-// the frames waiting in the write buffer, if any). The caller holds messageMu and writeMu.
+// the payload is masked where it lies, so that the frame leaves in one write of one slice. When
+// frames wait in the write buffer, the frame follows them as writeLargeFrame sends it. The caller
+// holds messageMu and writeMu.
 func (c *Conn) writeFrameInPlace(h frame.Header, buf []byte) error {
 	p := buf[HeaderRoom:]
 	if !c.server {
@@ -209,19 +227,12 @@ func (c *Conn) writeFrameInPlace(h frame.Header, buf []byte) error {
 		mask.Apply(h.Key, 0, p)
 	}
 	c.traceSent(h)
+	if c.pending > 0 {
+		return c.writeLargeFrame(h, p)
+	}
 	start := HeaderRoom - h.Size()
 	frame.AppendHeader(buf[start:start], h)
-	if c.pending == 0 {
-		return c.wrote(c.nc.Write(buf[start:]))
-	}
-	c.vec = [3][]byte{c.wbuf[:c.pending], buf[start:]}
-	c.pending = 0
-	c.hasPending.Store(false)
-	c.buffers = c.vec[:2]
-	n, err := c.buffers.WriteTo(c.nc)
-	c.vec = [3][]byte{}
-	c.releaseWriteBuffer()
-	return c.wrote(int(n), err)
+	return c.wrote(c.nc.Write(buf[start:]))
 }
 
 // writeClientFrame writes a masked data frame too large for the write buffer, masking a copy of
