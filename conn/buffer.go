@@ -21,7 +21,10 @@ const minWriteBufferSize = frame.MaxHeaderSize + frame.MaxControlPayload
 
 // bufferClasses are the sizes of the pooled buffers. A requested size is rounded up to the next
 // class; larger buffers are allocated and left to the garbage collector.
-var bufferClasses = [...]int{4 << 10, 8 << 10, 16 << 10, 32 << 10, 64 << 10}
+var bufferClasses = [...]int{4 << 10, 8 << 10, 16 << 10, 32 << 10, largestBufferClass}
+
+// largestBufferClass is the size of the largest pooled buffers.
+const largestBufferClass = 64 << 10
 
 // bufferPools holds released buffers, one pool per class in bufferClasses. The pools are shared
 // by all connections, as net/http and fmt share theirs: an idle connection gives its buffers back

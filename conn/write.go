@@ -244,7 +244,9 @@ func (c *Conn) writeClientFrame(h frame.Header, p []byte) error {
 	h.Masked = true
 	h.Key = c.nextKey()
 	c.traceSent(h)
-	bufp := getBuffer(c.wbufSize)
+	// Each chunk is one system call: a large message is masked in the largest pooled buffer,
+	// not in write buffers, so that it takes fewer of them.
+	bufp := getBuffer(max(c.wbufSize, min(len(p)+frame.MaxHeaderSize, largestBufferClass)))
 	defer putBuffer(bufp)
 	buf := *bufp
 	b := frame.AppendHeader(buf[:0], h)
