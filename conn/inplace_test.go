@@ -130,42 +130,58 @@ func TestWriteMessageInPlaceHeaderOnly(t *testing.T) {
 // message whole, and p is left as it was.
 func TestWriteMessageLarge(t *testing.T) {
 	sizes := []int{defaultBufferSize - 8, defaultBufferSize - 4, defaultBufferSize, defaultBufferSize + 1, 3*defaultBufferSize + 7, 1 << 20}
+	// The buffered frames: a short one, or one that leaves fewer bytes free in the write buffer
+	// than the next frame's header needs.
+	buffered := map[string][]byte{"none": nil, "short": []byte("first"), "almost full": bytes.Repeat([]byte("f"), defaultBufferSize-9)}
 	for _, server := range []bool{true, false} {
-		for _, afterBuffered := range []bool{false, true} {
-			for _, size := range sizes {
-				t.Run(fmt.Sprintf("server=%v/after-buffered=%v/%d", server, afterBuffered, size), func(t *testing.T) {
-					a, b := net.Pipe()
-					t.Cleanup(func() { a.Close(); b.Close() })
-					w := newConn(a, nil, server, 0, 0, 0, 0)
-					r := newConn(b, nil, !server, -1, 0, 0, 0)
-					msg := make([]byte, size)
-					for i := range msg {
-						msg[i] = byte(i * 13)
-					}
-					sent := bytes.Clone(msg)
-					errc := make(chan error, 1)
-					go func() {
-						if afterBuffered {
-							w.BufferMessage(frame.OpText, []byte("first"))
-						}
-						errc <- w.WriteMessage(frame.OpBinary, msg)
-					}()
-					if afterBuffered {
-						if _, p, err := r.ReadMessage(nil); err != nil || string(p) != "first" {
-							t.Fatalf("first message: %q, %v", p, err)
-						}
-					}
-					if _, p, err := r.ReadMessage(nil); err != nil || !bytes.Equal(p, sent) {
-						t.Fatalf("received %d bytes (%v), want the %d sent", len(p), err, size)
-					}
-					if err := <-errc; err != nil {
-						t.Fatal(err)
-					}
-					if !bytes.Equal(msg, sent) {
-						t.Error("WriteMessage changed the caller's payload")
-					}
-				})
+		for _, inPlace := range []bool{false, true} {
+			for name, first := range buffered {
+				for _, size := range sizes {
+					t.Run(fmt.Sprintf("server=%v/in-place=%v/buffered=%s/%d", server, inPlace, name, size), func(t *testing.T) {
+						testWriteLarge(t, server, inPlace, first, size)
+					})
+				}
 			}
 		}
+	}
+}
+
+// testWriteLarge sends first (unless nil) with BufferMessage, then a message of size bytes with
+// WriteMessage or WriteMessageInPlace, and checks what the peer receives.
+func testWriteLarge(t *testing.T, server, inPlace bool, first []byte, size int) {
+	a, b := net.Pipe()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	w := newConn(a, nil, server, 0, 0, 0, 0)
+	r := newConn(b, nil, !server, -1, 0, 0, 0)
+	buf := make([]byte, HeaderRoom+size)
+	msg := buf[HeaderRoom:]
+	for i := range msg {
+		msg[i] = byte(i * 13)
+	}
+	sent := bytes.Clone(msg)
+	errc := make(chan error, 1)
+	go func() {
+		if first != nil {
+			w.BufferMessage(frame.OpText, first)
+		}
+		if inPlace {
+			errc <- w.WriteMessageInPlace(frame.OpBinary, buf)
+		} else {
+			errc <- w.WriteMessage(frame.OpBinary, msg)
+		}
+	}()
+	if first != nil {
+		if _, p, err := r.ReadMessage(nil); err != nil || !bytes.Equal(p, first) {
+			t.Fatalf("first message: %d bytes, %v", len(p), err)
+		}
+	}
+	if _, p, err := r.ReadMessage(nil); err != nil || !bytes.Equal(p, sent) {
+		t.Fatalf("received %d bytes (%v), want the %d sent", len(p), err, size)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if !inPlace && !bytes.Equal(msg, sent) {
+		t.Error("WriteMessage changed the caller's payload")
 	}
 }

@@ -197,20 +197,34 @@ func (c *Conn) writeServerFrame(h frame.Header, p []byte) error {
 // up to twice as long as one write of the whole frame; beginning with a full buffer, it is as
 // fast. The caller holds writeMu.
 func (c *Conn) writeLargeFrame(h frame.Header, p []byte) error {
+	if c.pending > 0 && cap(c.wbuf)-c.pending < h.Size() {
+		// The frames waiting leave no room for the header: they go first, on their own.
+		if err := c.flushLocked(); err != nil {
+			return err
+		}
+	}
 	if c.wbuf == nil {
 		c.wbufp = getBuffer(c.wbufSize)
 		c.wbuf = *c.wbufp
 	}
 	b := frame.AppendHeader(c.wbuf[c.pending:c.pending], h)
 	k := copy(b[len(b):cap(b)], p)
-	c.vec = [2][]byte{c.wbuf[:c.pending+len(b)+k], p[k:]}
+	head := c.wbuf[:c.pending+len(b)+k]
 	c.pending = 0
 	c.hasPending.Store(false)
-	c.buffers = c.vec[:]
-	n, err := c.buffers.WriteTo(c.nc)
-	c.vec = [2][]byte{}
+	var err error
+	if k == len(p) {
+		// After a flush the whole frame can fit. (An empty second piece is no help: on
+		// some transports, net.Pipe among them, even a write of nothing waits for a reader.)
+		_, err = c.nc.Write(head)
+	} else {
+		c.vec = [2][]byte{head, p[k:]}
+		c.buffers = c.vec[:]
+		_, err = c.buffers.WriteTo(c.nc)
+		c.vec = [2][]byte{}
+	}
 	c.releaseWriteBuffer()
-	return c.wrote(int(n), err)
+	return c.wrote(0, err)
 }
 
 // writeFrameInPlace writes a data frame too large for the write buffer from buf, whose payload
