@@ -137,3 +137,86 @@ func FuzzConnRead(f *testing.F) {
 		}
 	})
 }
+
+// FuzzConnWrite drives a Conn's write side with an arbitrary sequence of WriteMessage,
+// BufferMessage, their in-place forms, Flush and Ping, at arbitrary sizes and write buffer
+// sizes, in the server role or the client role, and reads what it wrote with a Conn of the other
+// role: every message must arrive whole and in order, nothing else may (§5.2, §5.3: a client's
+// frames masked, a server's not, or the reader fails), and WriteMessage and BufferMessage must
+// leave the caller's payload as it was.
+//
+// The script is read 3 bytes a step: an action (the low 3 bits; bit 7 multiplies the size by 4)
+// and a 16-bit size.
+func FuzzConnWrite(f *testing.F) {
+	f.Add(true, uint16(0), []byte{0, 0, 5, 1, 0, 200, 2, 0xff, 0xff, 3, 0x40, 0, 4, 0, 0})
+	f.Add(false, uint16(0), []byte{1, 0x3f, 0xf7, 2, 0x3f, 0xf8, 0x80, 0xff, 0xff, 5, 0, 125})
+	f.Add(true, uint16(200), []byte{1, 0, 100, 0, 1, 0, 3, 0, 150, 5, 0, 10, 1, 0, 60, 2, 4, 0})
+	f.Add(false, uint16(1), []byte{3, 0, 1, 1, 0, 0, 0, 0, 200})
+	f.Fuzz(func(t *testing.T, server bool, writeBufferSize uint16, script []byte) {
+		out := &scriptConn{r: bytes.NewReader(nil)}
+		w := newConn(out, nil, server, 0, 0, int(writeBufferSize), 0)
+		var want [][]byte
+		for step := 0; len(script) >= 3; step++ {
+			action, size := script[0], int(script[1])<<8|int(script[2])
+			script = script[3:]
+			if action&0x80 != 0 {
+				size *= 4
+			}
+			buf := make([]byte, HeaderRoom+size)
+			payload := buf[HeaderRoom:]
+			for i := range payload {
+				payload[i] = byte(i*7 + step)
+			}
+			sent := bytes.Clone(payload)
+			var err error
+			switch action & 7 {
+			case 0:
+				err = w.WriteMessage(frame.OpBinary, payload)
+			case 1:
+				err = w.BufferMessage(frame.OpBinary, payload)
+			case 2:
+				err = w.WriteMessageInPlace(frame.OpBinary, buf)
+			case 3:
+				err = w.BufferMessageInPlace(frame.OpBinary, buf)
+			case 4:
+				err = w.Flush()
+				sent = nil
+			default:
+				err = w.Ping(payload[:min(len(payload), frame.MaxControlPayload)])
+				sent = nil
+			}
+			if err != nil {
+				t.Fatalf("step %d (action %d, %d bytes): %v", step, action&7, size, err)
+			}
+			if sent == nil {
+				continue
+			}
+			want = append(want, sent)
+			if inPlace := action&7 >= 2; (!inPlace || server) && !bytes.Equal(payload, sent) {
+				t.Fatalf("step %d (action %d, %d bytes): the payload was changed", step, action&7, size)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+
+		in := &scriptConn{r: bytes.NewReader(out.written.Bytes())}
+		r := newConn(in, nil, !server, -1, 0, 0, 0)
+		for i := 0; ; i++ {
+			_, p, err := r.ReadMessage(nil)
+			if err != nil {
+				var ce *CloseError
+				if !errors.As(err, &ce) || ce.Code != frame.CloseAbnormal {
+					t.Fatalf("after %d messages: %v, want the end of the stream", i, err)
+				}
+				if i != len(want) {
+					t.Fatalf("%d messages arrived, want %d", i, len(want))
+				}
+				return
+			}
+			if i >= len(want) || !bytes.Equal(p, want[i]) {
+				t.Fatalf("message %d (%d bytes) is not the one sent", i, len(p))
+			}
+		}
+	})
+}
