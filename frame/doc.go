@@ -33,7 +33,10 @@
 //   - [CloseCode], [ParseClose] and [AppendClose]: the body of a close frame
 //     (§5.5.1) and the status codes that may appear in it (§7.4).
 //   - [UTF8]: an incremental validator for text messages, which must be valid
-//     UTF-8 even when they arrive in fragments (§5.6, §8.1).
+//     UTF-8 even when they arrive in fragments (§5.6, §8.1): a DFA in
+//     portable Go (utf8_dfa.go) and, on amd64 with AVX2, a vectorised check
+//     of long pieces (utf8_amd64.s); -tags purego builds the portable code
+//     only.
 //
 // The package does not mask or unmask payloads, keep connection state or do
 // any I/O beyond reading a header; package conn builds on it for that. The
