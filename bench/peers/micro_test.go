@@ -192,6 +192,15 @@ var upgradeHandlers = []struct {
 		}
 		c.Close()
 	}},
+	// gobwas-conn is gobwas-timeout plus the state gobwas's echo server builds per connection (a
+	// 4 KiB bufio.Reader and a struct): like ours, a connection ready to read.
+	{lib: "gobwas-conn", raw: func(c net.Conn) {
+		c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		if _, err := echoservers.UpgradeGobwasConn(c); err == nil {
+			c.SetReadDeadline(time.Time{})
+		}
+		c.Close()
+	}},
 	{lib: "gobwas-http", http: func(w http.ResponseWriter, r *http.Request) {
 		if c, _, _, err := ws.UpgradeHTTP(r, w); err == nil {
 			c.Close()

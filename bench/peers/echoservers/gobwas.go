@@ -39,10 +39,10 @@ func (s *headerSlot) Write(p []byte) (int, error) { return copy(s.dst, p), nil }
 
 func serveGobwas(c net.Conn) {
 	defer c.Close()
-	if _, err := ws.Upgrade(c); err != nil {
+	g, err := upgradeGobwas(c)
+	if err != nil {
 		return // Upgrade has written the HTTP error
 	}
-	g := &gobwasConn{c: c, br: bufio.NewReaderSize(c, 4096)}
 	code := g.echo()
 	if code != 0 {
 		g.writeClose(code, "")
@@ -51,6 +51,20 @@ func serveGobwas(c net.Conn) {
 
 // echo runs until the connection ends. It returns the close code to fail the connection with, or
 // 0 when there is nothing more to send.
+// upgradeGobwas answers the handshake on c and makes the state the echo server keeps per
+// connection: what it takes, with gobwas at its low level, to have a connection ready to read.
+func upgradeGobwas(c net.Conn) (*gobwasConn, error) {
+	if _, err := ws.Upgrade(c); err != nil {
+		return nil, err
+	}
+	return &gobwasConn{c: c, br: bufio.NewReaderSize(c, 4096)}, nil
+}
+
+// UpgradeGobwasConn is the gobwas echo server's handshake and per-connection setup, up to the
+// point where it could read its first frame; it returns that state, for BenchmarkUpgrade to
+// compare with upgrades that return a connection object (conn.UpgradeConn's *Conn).
+func UpgradeGobwasConn(c net.Conn) (any, error) { return upgradeGobwas(c) }
+
 func (g *gobwasConn) echo() ws.StatusCode {
 	state := ws.StateServerSide
 	for {
