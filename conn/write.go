@@ -143,10 +143,7 @@ func (c *Conn) appendFrame(h frame.Header, p []byte) bool {
 	if c.pending+h.Size()+len(p) > c.wbufSize {
 		return false
 	}
-	if c.wbuf == nil {
-		c.wbufp = getBuffer(c.wbufSize)
-		c.wbuf = *c.wbufp
-	}
+	c.borrowWriteBuffer()
 	if h.Masked {
 		h.Key = c.nextKey()
 	}
@@ -171,6 +168,15 @@ func (c *Conn) flushLocked() error {
 	err := c.wrote(c.nc.Write(c.wbuf[:n]))
 	c.releaseWriteBuffer()
 	return err
+}
+
+// borrowWriteBuffer takes a write buffer from the pool unless the Conn holds one already (frames
+// wait in it). The caller holds writeMu.
+func (c *Conn) borrowWriteBuffer() {
+	if c.wbuf == nil {
+		c.wbufp = getBuffer(c.wbufSize)
+		c.wbuf = *c.wbufp
+	}
 }
 
 // releaseWriteBuffer gives the write buffer back to the pool once its frames are written, so that
@@ -203,10 +209,7 @@ func (c *Conn) writeLargeFrame(h frame.Header, p []byte) error {
 			return err
 		}
 	}
-	if c.wbuf == nil {
-		c.wbufp = getBuffer(c.wbufSize)
-		c.wbuf = *c.wbufp
-	}
+	c.borrowWriteBuffer()
 	b := frame.AppendHeader(c.wbuf[c.pending:c.pending], h)
 	k := copy(b[len(b):cap(b)], p)
 	head := c.wbuf[:c.pending+len(b)+k]
