@@ -114,12 +114,7 @@ func (s *echoServer) nextUpgradeErr(t *testing.T) error {
 // subprotocol choice (the client offers "soap, wamp", the server speaks only wamp), then
 // messages of every length class of §5.2 both ways.
 func TestUpgradeConnEcho(t *testing.T) {
-	serverTLS, clientTLS := testTLSConfigs(t)
-	for _, tt := range []struct {
-		name      string
-		serverTLS *tls.Config
-		clientTLS *tls.Config
-	}{{"tcp", nil, nil}, {"tls", serverTLS, clientTLS}} {
+	for _, tt := range testTransports(t) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := startConnServer(t, &UpgradeOptions{Subprotocols: []string{"wamp"}}, tt.serverTLS)
 			c := dialTest(t, s.url, &DialOptions{Subprotocols: []string{"soap", "wamp"}, TLSConfig: tt.clientTLS})
@@ -387,12 +382,7 @@ func checkErrorResponse(t *testing.T, c *rawClient, status int, header map[strin
 // TestUpgradeConnCheckOrigin checks what opts.CheckOrigin is given: an *http.Request like the one
 // net/http would build, with the remote address and, over TLS, the connection state.
 func TestUpgradeConnCheckOrigin(t *testing.T) {
-	serverTLS, clientTLS := testTLSConfigs(t)
-	for _, tt := range []struct {
-		name      string
-		serverTLS *tls.Config
-		clientTLS *tls.Config
-	}{{"tcp", nil, nil}, {"tls", serverTLS, clientTLS}} {
+	for _, tt := range testTransports(t) {
 		t.Run(tt.name, func(t *testing.T) {
 			seen := make(chan *http.Request, 1)
 			s := startConnServer(t, &UpgradeOptions{CheckOrigin: func(r *http.Request) bool {
@@ -580,6 +570,19 @@ func testTLSConfigs(t *testing.T) (server, client *tls.Config) {
 	t.Helper()
 	c := testcert.New(t)
 	return c.ServerConfig(), c.ClientConfig()
+}
+
+// testTransport is a way for a test to connect to UpgradeConn: plain TCP (nil configs) or TLS.
+type testTransport struct {
+	name      string
+	serverTLS *tls.Config
+	clientTLS *tls.Config
+}
+
+// testTransports returns TCP and TLS, for tests that must pass over both.
+func testTransports(t *testing.T) []testTransport {
+	serverTLS, clientTLS := testTLSConfigs(t)
+	return []testTransport{{"tcp", nil, nil}, {"tls", serverTLS, clientTLS}}
 }
 
 // FuzzUpgradeConn feeds arbitrary bytes to UpgradeConn as what a client sent. It must not panic,

@@ -426,9 +426,11 @@ func randomUTF8ish(rng *rand.Rand, n int) []byte {
 	return p[:n]
 }
 
-// writeState writes pieces to a fresh UTF8 and returns the index of the
-// first failing Write (-1 if none) and whether Done succeeded. Unlike
-// writeAll it does not stop at the first failure, which it checks is sticky.
+// checkWrites writes p to a fresh UTF8 in the pieces that cuts make and
+// checks the verdicts against referenceFailure: the first Write to fail is
+// the one holding the first impossible byte, every later Write fails too
+// (the failure is sticky, unlike writeAll, which stops at it), and Done
+// agrees with utf8.Valid.
 func checkWrites(t *testing.T, p []byte, cuts ...int) {
 	t.Helper()
 	var v UTF8

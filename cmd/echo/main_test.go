@@ -130,17 +130,25 @@ func TestEchoThroughNetHTTP(t *testing.T) {
 	}
 }
 
+// dialRaw opens a TCP connection to the server for a test that speaks HTTP by hand, bounded in
+// time and closed when the test ends.
+func dialRaw(t *testing.T, ts *testServer) net.Conn {
+	t.Helper()
+	nc, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	return nc
+}
+
 // TestPageThenWebSocket sends a page request and then a WebSocket
 // handshake on the same keep-alive connection: the first goes to net/http
 // from the accept loop, the second is upgraded by net/http's route.
 func TestPageThenWebSocket(t *testing.T) {
 	ts, _, _ := startServer(t)
-	nc, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	nc := dialRaw(t, ts)
 	br := bufio.NewReader(nc)
 	host := strings.TrimPrefix(ts.URL, "http://")
 	fmt.Fprintf(nc, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", host)
@@ -165,12 +173,7 @@ func TestPageThenWebSocket(t *testing.T) {
 // client that sends more than handshakeMaxHead gets 431 (RFC 6585 §5).
 func TestHeadTooLarge(t *testing.T) {
 	ts, _, _ := startServer(t)
-	nc, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	nc := dialRaw(t, ts)
 	go fmt.Fprintf(nc, "GET /ws HTTP/1.1\r\nHost: x\r\nX-Filler: %s\r\n\r\n", strings.Repeat("a", handshakeMaxHead))
 	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
 	if err != nil {
