@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"testing"
+	"unsafe"
 
 	"github.com/rfc6455/ws/frame"
 )
@@ -76,5 +77,15 @@ func TestEchoAllocationFree(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestConnSize keeps a Conn within the 896-byte size class of Go's allocator on 64-bit
+// machines: every connection, idle or not, holds one, and the next class up is 1 KiB. A field
+// added to Conn must be paid for elsewhere (smallReadSize is the usual place).
+func TestConnSize(t *testing.T) {
+	const limit = 896
+	if size := unsafe.Sizeof(Conn{}); unsafe.Sizeof(uintptr(0)) == 8 && size > limit {
+		t.Errorf("unsafe.Sizeof(Conn{}) = %d bytes, more than the %d-byte size class", size, limit)
 	}
 }

@@ -118,8 +118,10 @@ type readBuffer struct {
 }
 
 // smallReadSize is the size of a readBuffer's inline buffer: a few small frames (a chat
-// message, a ping) arrive and are read without borrowing a buffer.
-const smallReadSize = 256
+// message, a ping) arrive and are read without borrowing a buffer. It is also what keeps a Conn
+// within the 896-byte allocation size class (see TestConnSize): 64 bytes more would put every
+// connection in the next class, 1 KiB.
+const smallReadSize = 192
 
 // init readies b, the zero readBuffer of a new Conn, to read from nc with buffers of size bytes,
 // starting with a copy of buffered: bytes already read from nc, such as those that followed an
@@ -128,8 +130,8 @@ func (b *readBuffer) init(nc net.Conn, buffered []byte, size int) {
 	if size <= 0 {
 		size = defaultBufferSize
 	}
-	// Field by field: a composite literal would be built on the stack first, 256-byte
-	// inline buffer and all, deepening the handshake's stack.
+	// Field by field: a composite literal would be built on the stack first, inline
+	// buffer and all, deepening the handshake's stack.
 	b.src, b.size = nc, size
 	b.setRaw(nc)
 	if len(buffered) > 0 {
