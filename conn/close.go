@@ -110,7 +110,7 @@ func (c *Conn) sendClose(code frame.CloseCode, reason string) error {
 	c.closeSent = true
 	var payload [frame.MaxControlPayload]byte
 	p := frame.AppendClose(payload[:0], code, reason)
-	return c.writeControlLocked(frame.OpClose, p)
+	return c.writeControlLocked(frame.OpClose, p, true)
 }
 
 // awaitPeerClose waits, bounded by the close timeout, until the peer's close frame has been read

@@ -81,6 +81,7 @@ type Conn struct {
 	messageSeq        uint64           // counts messages, so a stale NextReader reader can tell
 	readers           [2]messageReader // NextReader's, for odd and even messageSeq
 	messageCompressed bool             // the message being read has RSV1 set (RFC 7692 §6.1)
+	pongWaiting       bool             // a pong waits in the write buffer for the input read with it
 	frameLeft         int64            // payload bytes of the current data frame not yet read
 	frameFin          bool
 	frameMasked       bool
@@ -101,7 +102,7 @@ type Conn struct {
 	wbuf      []byte  // *wbufp, or nil: whole frames waiting to be written
 	wbufSize  int     // the size of wbuf when it is borrowed, and of a message writer's buffer
 	pending   int     // bytes of whole frames waiting at the start of wbuf (BufferMessage)
-	// hasPending tells the reading goroutine, without taking writeSem, that frames are waiting
+	// hasPending tells the reading goroutine, without taking writeMu, that frames are waiting
 	// in the write buffer: it flushes them before it waits for the network.
 	hasPending atomic.Bool
 	vec        [2][]byte // the pieces of a large frame, kept here so that writev does not allocate
@@ -181,8 +182,10 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(
 func (c *Conn) SetWriteDeadline(t time.Time) error { return c.nc.SetWriteDeadline(t) }
 
 // SetPingHandler installs h to observe the payload of each ping received. The Conn always
-// answers a ping with a pong itself (§5.5.2); h must not keep the slice after it returns. Call
-// it before reading or from the reading goroutine.
+// answers a ping with a pong itself (§5.5.2): at once, or, when more input arrived with the
+// ping, together with the frames waiting in the write buffer once that input has been read. h
+// must not keep the slice after it returns. Call it before reading or from the reading
+// goroutine.
 func (c *Conn) SetPingHandler(h func(payload []byte)) { c.pingHandler = h }
 
 // SetPongHandler installs h to observe the payload of each pong received, solicited or not

@@ -30,7 +30,7 @@ const minInflateGrow = 512
 // has sent the close frame that the violation calls for.
 func (c *Conn) ReadMessage(buf []byte) (frame.Opcode, []byte, error) {
 	c.readMu.Lock()
-	defer c.readMu.Unlock()
+	defer c.unlockRead()
 	buf = buf[:0]
 	if err := c.beginMessage(); err != nil {
 		return 0, buf, err
@@ -81,7 +81,7 @@ func (c *Conn) ReadMessage(buf []byte) (frame.Opcode, []byte, error) {
 // call of NextReader or ReadMessage, which discard whatever of it was left unread.
 func (c *Conn) NextReader() (frame.Opcode, io.Reader, error) {
 	c.readMu.Lock()
-	defer c.readMu.Unlock()
+	defer c.unlockRead()
 	if err := c.beginMessage(); err != nil {
 		return 0, nil, err
 	}
@@ -102,7 +102,7 @@ type messageReader struct {
 func (r *messageReader) Read(p []byte) (int, error) {
 	c := r.c
 	c.readMu.Lock()
-	defer c.readMu.Unlock()
+	defer c.unlockRead()
 	if r.seq != c.messageSeq {
 		return 0, errStaleReader
 	}
@@ -314,10 +314,18 @@ func (c *Conn) handleControl(h frame.Header) error {
 			c.pingHandler(p)
 		}
 		// RFC 6455 §5.5.2: a ping is answered with a pong carrying the same application data,
-		// as soon as is practical. After our close frame no pong may follow (§5.5.1).
-		if err := c.writeControl(frame.OpPong, p); err != nil && err != ErrCloseSent {
+		// as soon as is practical. When more input has arrived with the ping, the pong waits
+		// in the write buffer until that input is read, so that the pongs to a burst of pings,
+		// and the replies buffered meanwhile (BufferMessage), leave in one write. It goes out
+		// when this goroutine would wait for the network (flushBeforeWaiting) or a read call
+		// returns with no input left (unlockRead): never held up by the peer, and only by an
+		// application that stops reading, which would leave the pings behind that input
+		// unanswered just the same. After our close frame no pong may follow (§5.5.1).
+		later := c.br.Buffered() > 0
+		if err := c.sendControl(frame.OpPong, p, !later); err != nil && err != ErrCloseSent {
 			return c.transportError(err)
 		}
+		c.pongWaiting = c.pongWaiting || later
 	case frame.OpPong:
 		// RFC 6455 §5.5.3: an unsolicited pong needs no answer.
 		if c.pongHandler != nil {
@@ -333,9 +341,20 @@ func (c *Conn) handleControl(h frame.Header) error {
 	return nil
 }
 
-// flushBeforeWaiting sends the frames BufferMessage left in the write buffer when reading need
-// more bytes may wait for the network: a reply must never sit in a buffer while its connection
-// waits for the peer, who may be waiting for that very reply.
+// unlockRead ends a read call: it sends the pongs that wait in the write buffer (see
+// handleControl) once all the input that came with them is read, and releases readMu.
+func (c *Conn) unlockRead() {
+	if c.pongWaiting && c.br.Buffered() == 0 {
+		c.pongWaiting = false
+		c.Flush()
+	}
+	c.readMu.Unlock()
+}
+
+// flushBeforeWaiting sends the frames waiting in the write buffer (BufferMessage's, or pongs
+// handleControl left there) when reading need more bytes may wait for the network: a reply must
+// never sit in a buffer while its connection waits for the peer, who may be waiting for that
+// very reply.
 func (c *Conn) flushBeforeWaiting(need int) {
 	if c.hasPending.Load() && c.br.Buffered() < need {
 		c.Flush()

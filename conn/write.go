@@ -286,6 +286,12 @@ func (c *Conn) writeClientFrame(h frame.Header, p []byte) error {
 // writeControl sends a control frame (§5.5). It may go out between the fragments of a message
 // that another goroutine is streaming, never inside a frame.
 func (c *Conn) writeControl(op frame.Opcode, p []byte) error {
+	return c.sendControl(op, p, true)
+}
+
+// sendControl writes a control frame, or with send false leaves it in the write buffer with the
+// frames BufferMessage left there, to go out with them.
+func (c *Conn) sendControl(op frame.Opcode, p []byte, send bool) error {
 	if len(p) > frame.MaxControlPayload {
 		return errControlTooLong
 	}
@@ -294,14 +300,14 @@ func (c *Conn) writeControl(op frame.Opcode, p []byte) error {
 	if err := c.writable(); err != nil {
 		return err
 	}
-	return c.writeControlLocked(op, p)
+	return c.writeControlLocked(op, p, send)
 }
 
 // writeControlLocked writes a control frame through the write buffer, after the frames waiting
-// there (in one write when it fits after them). A message being streamed by NextWriter has a
-// buffer of its own, so the control frame goes out between two of its fragments. The caller
-// holds writeMu.
-func (c *Conn) writeControlLocked(op frame.Opcode, p []byte) error {
+// there (in one write when it fits after them), or with send false leaves it waiting there too.
+// A message being streamed by NextWriter has a buffer of its own, so the control frame goes out
+// between two of its fragments. The caller holds writeMu.
+func (c *Conn) writeControlLocked(op frame.Opcode, p []byte, send bool) error {
 	if c.writeErr != nil {
 		return c.writeErr
 	}
@@ -313,6 +319,10 @@ func (c *Conn) writeControlLocked(op frame.Opcode, p []byte) error {
 			return err
 		}
 		c.appendFrame(h, p)
+	}
+	if !send {
+		c.hasPending.Store(true)
+		return nil
 	}
 	return c.flushLocked()
 }

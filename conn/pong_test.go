@@ -1,0 +1,185 @@
+package conn
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/rfc6455/ws/frame"
+)
+
+// pongPeer is a server Conn on one end of a pipe, with the writes that reach its transport
+// counted, and a raw client on the other end whose received frames arrive on frames.
+type pongPeer struct {
+	server  *Conn
+	counted *countingConn
+	client  net.Conn
+	frames  chan wireFrame
+}
+
+func newPongPeer(t *testing.T) *pongPeer {
+	a, b := net.Pipe()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	p := &pongPeer{counted: &countingConn{Conn: b}, client: a, frames: make(chan wireFrame, 16)}
+	p.server = newConn(p.counted, nil, true, 0, 0, 0, 0)
+	go func() {
+		defer close(p.frames)
+		br := bufio.NewReader(a)
+		for {
+			h, err := frame.ReadHeader(br)
+			if err != nil {
+				return
+			}
+			payload := make([]byte, h.Length)
+			if _, err := io.ReadFull(br, payload); err != nil {
+				return
+			}
+			p.frames <- wireFrame{h.Op, string(payload)}
+		}
+	}()
+	return p
+}
+
+// send writes b from the client, in one write, without waiting for the server to read it.
+func (p *pongPeer) send(t *testing.T, b []byte) {
+	go func() {
+		p.client.SetWriteDeadline(time.Now().Add(ioTimeout))
+		if _, err := p.client.Write(b); err != nil {
+			t.Errorf("client write: %v", err)
+		}
+	}()
+}
+
+// expect checks that the client receives want next, within ioTimeout.
+func (p *pongPeer) expect(t *testing.T, want wireFrame) {
+	t.Helper()
+	select {
+	case got, ok := <-p.frames:
+		if !ok {
+			t.Fatalf("connection ended; want %v %q", want.op, want.payload)
+		}
+		if got != want {
+			t.Fatalf("client received %v %q, want %v %q", got.op, got.payload, want.op, want.payload)
+		}
+	case <-time.After(ioTimeout):
+		t.Fatalf("no frame within %v; want %v %q", ioTimeout, want.op, want.payload)
+	}
+}
+
+// TestPongBatching checks when the pongs to pings that arrive together with more input are sent
+// (§5.5.2: "as soon as is practical"): together, in order, with the replies buffered meanwhile,
+// in one write once that input is read, and in any case before the server waits for the network.
+func TestPongBatching(t *testing.T) {
+	t.Run("§5.5.2 a burst of pings before a message: one write, before ReadMessage returns", func(t *testing.T) {
+		p := newPongPeer(t)
+		p.send(t, cat(clientFrame(true, 0, frame.OpPing, "a"), clientFrame(true, 0, frame.OpPing, "b"),
+			clientFrame(true, 0, frame.OpPing, "c"), textFrame("m")))
+		op, msg, err := p.server.ReadMessage(nil)
+		if err != nil || op != frame.OpText || string(msg) != "m" {
+			t.Fatalf("ReadMessage = %v %q %v", op, msg, err)
+		}
+		// The application has not written or read again: the pongs must be out already.
+		p.expect(t, wantPong("a"))
+		p.expect(t, wantPong("b"))
+		p.expect(t, wantPong("c"))
+		if n := p.counted.writes.Load(); n != 1 {
+			t.Errorf("three pongs took %d writes, want 1", n)
+		}
+		if err := p.server.WriteMessage(op, msg); err != nil {
+			t.Fatal(err)
+		}
+		p.expect(t, wantText("m"))
+	})
+	t.Run("§5.4 pings between fragments: pongs before the echo", func(t *testing.T) {
+		p := newPongPeer(t)
+		p.send(t, cat(clientFrame(false, 0, frame.OpText, "he"), clientFrame(true, 0, frame.OpPing, "x"),
+			clientFrame(false, 0, frame.OpContinuation, "l"), clientFrame(true, 0, frame.OpPing, "y"),
+			clientFrame(true, 0, frame.OpContinuation, "lo")))
+		op, msg, err := p.server.ReadMessage(nil)
+		if err != nil || string(msg) != "hello" {
+			t.Fatalf("ReadMessage = %v %q %v", op, msg, err)
+		}
+		if err := p.server.WriteMessage(op, msg); err != nil {
+			t.Fatal(err)
+		}
+		p.expect(t, wantPong("x"))
+		p.expect(t, wantPong("y"))
+		p.expect(t, wantText("hello"))
+		if n := p.counted.writes.Load(); n != 2 {
+			t.Errorf("two pongs and an echo took %d writes, want 2", n)
+		}
+	})
+	t.Run("§5.5.2 while more input is buffered the pong waits, and leaves with the replies", func(t *testing.T) {
+		p := newPongPeer(t)
+		p.send(t, cat(clientFrame(true, 0, frame.OpPing, "a"), textFrame("m1"), textFrame("m2")))
+		for i, want := range []string{"m1", "m2"} {
+			op, msg, err := p.server.ReadMessage(nil)
+			if err != nil || string(msg) != want {
+				t.Fatalf("ReadMessage = %v %q %v, want %q", op, msg, err, want)
+			}
+			if n := p.counted.writes.Load(); n != int64(i) {
+				t.Fatalf("%d writes after reading %q, want %d", n, want, i)
+			}
+			// As an echo server does: buffer the reply while more input waits.
+			if p.server.Buffered() > 0 {
+				err = p.server.BufferMessage(op, msg)
+			} else {
+				err = p.server.WriteMessage(op, msg)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		p.expect(t, wantPong("a"))
+		p.expect(t, wantText("m1"))
+		p.expect(t, wantText("m2"))
+		if n := p.counted.writes.Load(); n != 2 {
+			t.Errorf("a pong and two replies took %d writes, want 2", n)
+		}
+	})
+	t.Run("§5.5.2 a pong is not held while the server waits for the rest of a frame", func(t *testing.T) {
+		p := newPongPeer(t)
+		msg := textFrame("after the pong")
+		// The ping comes with the first byte of the next frame: the server must send the pong
+		// before it waits for the rest, which this client sends only once it has the pong.
+		p.send(t, cat(clientFrame(true, 0, frame.OpPing, "now"), msg[:1]))
+		got := make(chan string, 1)
+		go func() {
+			_, m, err := p.server.ReadMessage(nil)
+			if err != nil {
+				t.Error(err)
+			}
+			got <- string(m)
+		}()
+		p.expect(t, wantPong("now"))
+		p.send(t, msg[1:])
+		if m := <-got; m != "after the pong" {
+			t.Fatalf("ReadMessage read %q", m)
+		}
+	})
+	t.Run("§5.5.2 NextReader: the pong leaves once the input that came with it is read", func(t *testing.T) {
+		p := newPongPeer(t)
+		p.send(t, cat(clientFrame(false, 0, frame.OpBinary, "ab"), clientFrame(true, 0, frame.OpPing, "q"),
+			clientFrame(true, 0, frame.OpContinuation, "cd")))
+		_, r, err := p.server.NextReader()
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 2)
+		if n, err := io.ReadFull(r, buf); err != nil || string(buf[:n]) != "ab" {
+			t.Fatalf("first Read: %q %v", buf[:n], err)
+		}
+		if n, err := io.ReadFull(r, buf); err != nil || string(buf[:n]) != "cd" {
+			t.Fatalf("second Read: %q %v", buf[:n], err)
+		}
+		p.expect(t, wantPong("q"))
+	})
+	t.Run("§5.5.2 a lone ping is answered at once", func(t *testing.T) {
+		p := newPongPeer(t)
+		p.send(t, clientFrame(true, 0, frame.OpPing, "alone"))
+		go p.server.ReadMessage(nil) // waits for a message that never comes
+		p.expect(t, wantPong("alone"))
+	})
+}
