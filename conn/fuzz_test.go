@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -33,8 +34,10 @@ const fuzzReadLimit = 4096
 // FuzzConnRead feeds arbitrary bytes to a Conn as what its peer sent, in the server role (first
 // input byte even) or the client role (odd). Whatever the bytes, the Conn must not panic or hang,
 // every message it returns must respect the read limit, every text message must be valid UTF-8
-// (§8.1), a protocol error must come with a close frame of the code it carries (§7.1.7), and
-// everything the Conn writes must be well-formed control frames (it never writes data of its own).
+// (§8.1), a protocol error must come with a close frame of the code it carries (§7.1.7),
+// everything the Conn writes must be well-formed control frames (it never writes data of its
+// own), and every ping must be answered by a pong with its payload, in order, before the close
+// frame (§5.5.2, however long the pong waited for the input that came with it).
 func FuzzConnRead(f *testing.F) {
 	add := func(server bool, frames ...[]byte) {
 		role := byte(0)
@@ -69,6 +72,8 @@ func FuzzConnRead(f *testing.F) {
 		server := data[0]%2 == 0
 		sc := &scriptConn{r: bytes.NewReader(data[1:])}
 		c := newConn(sc, nil, server, fuzzReadLimit, 64, 0, 10*time.Millisecond)
+		var pings, pongs []string
+		c.SetPingHandler(func(p []byte) { pings = append(pings, string(p)) })
 		var err error
 		var buf []byte
 		for range len(data) + 1 {
@@ -105,6 +110,12 @@ func FuzzConnRead(f *testing.F) {
 					payload[i] ^= h.Key[i%4]
 				}
 			}
+			if h.Op == frame.OpPong {
+				if sentClose != nil {
+					t.Fatal("Conn sent a pong after its close frame")
+				}
+				pongs = append(pongs, string(payload))
+			}
 			if h.Op == frame.OpClose {
 				if sentClose != nil {
 					t.Fatal("Conn sent two close frames")
@@ -117,6 +128,9 @@ func FuzzConnRead(f *testing.F) {
 				sentCode = code
 			}
 			out = out[n+int(h.Length):]
+		}
+		if !slices.Equal(pongs, pings) {
+			t.Fatalf("pings %q answered by pongs %q", pings, pongs)
 		}
 		var pe *frame.ProtocolError
 		var ce *CloseError
