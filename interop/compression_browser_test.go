@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/interop/internal/peertest"
 )
 
 // Chromium and cmd/wscat against the cmd/echo binary run with -compress. The page of TestBrowser
@@ -41,13 +42,13 @@ func TestBrowserCompression(t *testing.T) {
 	t.Parallel()
 	chromium := requireChromium(t)
 	// The probes of the scenario, without the fragmented messages, which a page cannot send.
-	var probes []deflateMessage
-	for _, m := range deflateMessages(nil, true) {
+	var probes []peertest.DeflateMessage
+	for _, m := range peertest.DeflateMessages(nil, peertest.DeflateProbes{Large: true, Window: true}) {
 		if m.Fragments <= 1 {
 			probes = append(probes, m)
 		}
 	}
-	list := append(deflateMessages(deflateSizes, false)[:2*len(deflateSizes)], probes...)
+	list := append(peertest.DeflateMessages(deflateSizes, peertest.DeflateProbes{})[:2*len(deflateSizes)], probes...)
 	params := deflateParams{ServerNoContextTakeover: true, ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}
 
 	for _, scheme := range []string{"ws", "wss"} {
@@ -123,14 +124,12 @@ func TestBrowserCompression(t *testing.T) {
 			if got := headerValue(response, "Sec-WebSocket-Extensions"); got != echoCompressResponse {
 				t.Errorf("RFC 7692 §5.1: cmd/echo answered %q, want %q", got, echoCompressResponse)
 			}
-			sent, received, problems := tap.log.messages()
-			for _, p := range problems {
-				t.Errorf("RFC 7692 §6.1: %s", p)
-			}
+			sent, received, problems := tap.log.Messages()
+			peertest.CheckProblems(t, problems)
 			// Chromium compresses every message, and keeps its window (§7.1.1.2: nobody
 			// asked it not to).
-			checkWire(t, peerCompressor("chromium", params, false, 0, false), received, list)
-			checkWire(t, ourCompressor(params, true), sent, list)
+			peertest.CheckWire(t, peerCompressor("chromium", params, false, 0, false), received, list)
+			peertest.CheckWire(t, ourCompressor(params, true), sent, list)
 		})
 	}
 }
@@ -163,7 +162,7 @@ func startResultPage(t *testing.T) (*httptest.Server, <-chan browserResult) {
 // browser sends and receives: its log has the server's point of view (sent: server to client).
 type wireTap struct {
 	addr string
-	log  *wireLog
+	log  *peertest.WireLog
 
 	mu       sync.Mutex
 	conns    []net.Conn
@@ -179,7 +178,7 @@ func startWireTap(t *testing.T, target string) *wireTap {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tap := &wireTap{addr: ln.Addr().String(), log: &wireLog{}}
+	tap := &wireTap{addr: ln.Addr().String(), log: &peertest.WireLog{}}
 	var relays sync.WaitGroup
 	t.Cleanup(func() {
 		ln.Close()
@@ -254,7 +253,7 @@ func (tap *wireTap) relay(src, dst net.Conn, fromServer, record bool) {
 			return
 		}
 		if record {
-			tap.log.trace(fromServer, h)
+			tap.log.Trace(fromServer, h)
 		}
 		if _, err := io.CopyN(io.Discard, r, h.Length); err != nil {
 			return

@@ -26,7 +26,9 @@
 //     ratios, window sizes and context takeover as each compressor applied them.
 //
 // The Go libraries gorilla/websocket and coder/websocket are tested in the nested module
-// interop/golibs, so that the root module keeps its empty require list.
+// interop/golibs, so that the root module keeps its empty require list. What both put their peers
+// through (the messages, our in-process echo servers, our client's side of the scenarios and the
+// checks of the compressed frames) is in package interop/internal/peertest.
 //
 // The peers are real programs run with os/exec. Their scripts live in testdata (one file per
 // peer and role, so they can be read and run by hand), and the test reads back what they saw as

@@ -18,6 +18,7 @@ import (
 
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/interop/internal/peertest"
 )
 
 // MQTT over WebSocket, the seed's second half. Debian's mosquitto broker with a
@@ -39,11 +40,11 @@ func TestMQTT(t *testing.T) {
 		// mosquitto 2.0.11 sends big messages slowly, to any client (about 1.5 s for 64 KiB).
 		for _, size := range []int{0, 1, 100, 10_000, 70_000} {
 			topic := fmt.Sprintf("interop/self/%d", size)
-			p := payload(frame.OpBinary, size)
+			p := peertest.Payload(frame.OpBinary, size)
 			m.publish(t, topic, p)
 			gotTopic, got := m.expectPublish(t)
 			if gotTopic != topic || !bytes.Equal(got, p) {
-				t.Errorf("received %q (%s), want %q (%s)", gotTopic, describe(got), topic, describe(p))
+				t.Errorf("received %q (%s), want %q (%s)", gotTopic, peertest.Describe(got), topic, peertest.Describe(p))
 			}
 		}
 		// PINGREQ and PINGRESP: MQTT's keepalive, not WebSocket's.

@@ -10,6 +10,9 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"github.com/rfc6455/ws/conn"
+	"github.com/rfc6455/ws/interop/internal/peertest"
 )
 
 // The Node ws library (npm ws, installed by npm ci --prefix interop/node): the seed's own client
@@ -68,13 +71,13 @@ func TestNodeClient(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			server := startGoServer(t)
+			server := peertest.StartEchoServer(t, conn.DefaultReadLimit)
 			cfg := tc.cfg
-			cfg.URL = server.url
+			cfg.URL = server.URL
 			cfg.Protocols = []string{"soap", "wamp"}
 			p := startNode(t, node, "client.mjs", nil, cfg.arg())
 			checkClientReport(t, p, cfg, "wamp")
-			checkServerRecord(t, server.record(t), cfg, true)
+			checkServerRecord(t, server.Record(t), cfg, true)
 		})
 	}
 

@@ -7,6 +7,9 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/rfc6455/ws/conn"
+	"github.com/rfc6455/ws/interop/internal/peertest"
 )
 
 // The Python websockets library (Debian's python3-websockets 10.4), run by /usr/bin/python3:
@@ -34,13 +37,13 @@ func TestPythonClient(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			server := startGoServer(t)
+			server := peertest.StartEchoServer(t, conn.DefaultReadLimit)
 			cfg := tc.cfg
-			cfg.URL = server.url
+			cfg.URL = server.URL
 			cfg.Protocols = []string{"soap", "wamp"}
 			p := startPython(t, "client.py", cfg.arg())
 			checkClientReport(t, p, cfg, "wamp")
-			checkServerRecord(t, server.record(t), cfg, true)
+			checkServerRecord(t, server.Record(t), cfg, true)
 		})
 	}
 }

@@ -3,22 +3,17 @@
 package interop
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/interop/internal/peertest"
 )
 
 // The tests with the Python and Node libraries share two scenarios, one per direction, so that
@@ -27,49 +22,23 @@ import (
 // A peer's client script (testdata/*/client.*) connects to our server with the subprotocols
 // soap and wamp, echoes messages of every size in sizes as text and as binary, sends a
 // fragmented message of each type, pings, and closes with a code (or asks our server to close),
-// printing one JSON event per step. goServer is the server it talks to.
+// printing one JSON event per step. peertest.EchoServer is the server it talks to.
 //
 // A peer's server script (testdata/*/server.*) greets each connection with "hello <subprotocol>",
 // echoes messages, and obeys two commands: "close <code> <reason>" closes the connection with
 // that code and reason, "ping <payload>" sends a ping and answers "pong <payload>" once the pong
 // has come back. It prints a JSON event when a connection opens and when it closes, with the
 // close code it received. exerciseServer is our client's side of it.
+//
+// Both scenarios are those of the Go libraries in the nested module interop/golibs; what they
+// share (the messages, our server, our client's exchange) is in package peertest.
 
-// Sizes of the echoed messages, in bytes: the edges of the three payload length encodings of
-// §5.2 (7 bits, 16 bits, 64 bits), a read buffer's size, and large messages.
+// Sizes of the echoed messages, in bytes: peertest.EdgeSizes (the edges of the three payload
+// length encodings of §5.2 and of a read buffer), then large messages.
 var (
-	smallSizes = []int{0, 1, 125, 126, 127, 4095, 4096, 4097, 65535, 65536, 65537}
-	upTo1MiB   = append(append([]int(nil), smallSizes...), 1<<20)
-	upTo16MiB  = append(append([]int(nil), upTo1MiB...), 16<<20)
+	upTo1MiB  = append(peertest.EdgeSizes(), 1<<20)
+	upTo16MiB = append(peertest.EdgeSizes(), 1<<20, 16<<20)
 )
-
-// payload returns n bytes of deterministic content for a message of type op. Text is valid
-// UTF-8 mixing code points of 1 to 4 bytes, so that characters straddle the frame and buffer
-// boundaries (§5.6, §8.1: a text message is UTF-8 as a whole, not per frame); binary has every
-// byte value.
-func payload(op frame.Opcode, n int) []byte {
-	b := make([]byte, 0, n)
-	if op == frame.OpBinary {
-		for i := range n {
-			b = append(b, byte(i*7+i>>8))
-		}
-		return b
-	}
-	runes := []rune("WebSocket é ß € ✓ 🌍 𝄞 ")
-	for i := 0; len(b) < n; i++ {
-		r := runes[i%len(runes)]
-		if len(b)+utf8.RuneLen(r) > n {
-			r = 'x' // pad with one-byte characters to the exact size
-		}
-		b = utf8.AppendRune(b, r)
-	}
-	return b
-}
-
-// describe summarises a message for failure messages: its length and a hash, not its bytes.
-func describe(p []byte) string {
-	return fmt.Sprintf("%d bytes, sha256 %x", len(p), sha256.Sum256(p))
-}
 
 // clientConfig is the JSON argument of the client scripts.
 type clientConfig struct {
@@ -167,102 +136,10 @@ func checkClientReport(t *testing.T, p *process, cfg clientConfig, wantProtocol 
 	}
 }
 
-// serverRecord is what goServer saw of one connection.
-type serverRecord struct {
-	Subprotocol   string
-	Extensions    string // the Sec-WebSocket-Extensions header of the request: what the client offered
-	Messages      int    // data messages received
-	Continuations int    // continuation frames received (§5.4)
-	Pings         []string
-	End           error // what ended the connection: a *conn.CloseError with the peer's close code
-}
-
-// goServer is our server, in-process, for the client scripts: conn.Upgrade with the
-// subprotocols wamp and soap (in that order of preference), echoing every message, and closing
-// with "close <code> <reason>" when told so. It records each connection.
-type goServer struct {
-	url     string // ws://127.0.0.1:port/ws
-	records chan serverRecord
-}
-
-// startGoServer starts goServer on a free port of 127.0.0.1 until the test ends.
-func startGoServer(t *testing.T) *goServer {
-	t.Helper()
-	s := &goServer{records: make(chan serverRecord, 16)}
-	ts := httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(ts.Close)
-	s.url = "ws" + strings.TrimPrefix(ts.URL, "http") + "/ws"
-	return s
-}
-
-func (s *goServer) serve(w http.ResponseWriter, r *http.Request) {
-	c, err := conn.Upgrade(w, r, &conn.UpgradeOptions{Subprotocols: []string{"wamp", "soap"}})
-	if err != nil {
-		s.records <- serverRecord{End: err}
-		return
-	}
-	defer c.CloseNow()
-	rec := serverRecord{Subprotocol: c.Subprotocol(), Extensions: r.Header.Get("Sec-WebSocket-Extensions")}
-	// This goroutine is the only reader and the only writer, so the hooks need no lock.
-	c.SetTrace(func(sent bool, h frame.Header) {
-		if !sent && h.Op == frame.OpContinuation {
-			rec.Continuations++
-		}
-	})
-	c.SetPingHandler(func(p []byte) { rec.Pings = append(rec.Pings, string(p)) })
-	var buf []byte
-	for {
-		op, msg, err := c.ReadMessage(buf)
-		if err != nil {
-			rec.End = err
-			break
-		}
-		buf = msg[:0]
-		rec.Messages++
-		if code, reason, ok := closeCommand(op, msg); ok {
-			c.Close(code, reason)
-			// Close has read the peer's answering close frame: the next read reports it.
-			_, _, rec.End = c.ReadMessage(nil)
-			break
-		}
-		if err := c.WriteMessage(op, msg); err != nil {
-			rec.End = err
-			break
-		}
-	}
-	s.records <- rec
-}
-
-// closeCommand parses the text message "close <code> <reason>".
-func closeCommand(op frame.Opcode, msg []byte) (frame.CloseCode, string, bool) {
-	rest, ok := strings.CutPrefix(string(msg), "close ")
-	if op != frame.OpText || !ok {
-		return 0, "", false
-	}
-	codeText, reason, _ := strings.Cut(rest, " ")
-	code, err := strconv.Atoi(codeText)
-	if err != nil {
-		return 0, "", false
-	}
-	return frame.CloseCode(code), reason, true
-}
-
-// record returns the next connection record, failing the test if none comes in time.
-func (s *goServer) record(t *testing.T) serverRecord {
-	t.Helper()
-	select {
-	case rec := <-s.records:
-		return rec
-	case <-time.After(15 * time.Second):
-		t.Fatal("our server recorded no connection within 15s")
-		return serverRecord{}
-	}
-}
-
 // checkServerRecord checks what our server saw of a client script that ran cfg: the offer of
 // permessage-deflate that the library makes by default (so that declining it was exercised, if
 // wantDeflateOffer), the fragments, the ping and the client's close code.
-func checkServerRecord(t *testing.T, rec serverRecord, cfg clientConfig, wantDeflateOffer bool) {
+func checkServerRecord(t *testing.T, rec peertest.EchoRecord, cfg clientConfig, wantDeflateOffer bool) {
 	t.Helper()
 	if wantDeflateOffer && !strings.Contains(rec.Extensions, "permessage-deflate") {
 		t.Errorf("the client offered extensions %q; the test expects the library's default permessage-deflate offer, to check that we decline it", rec.Extensions)
@@ -276,10 +153,7 @@ func checkServerRecord(t *testing.T, rec serverRecord, cfg clientConfig, wantDef
 	if cfg.Ping != "" && (len(rec.Pings) != 1 || rec.Pings[0] != cfg.Ping) {
 		t.Errorf("§5.5.2: our server saw pings %q, want [%q]", rec.Pings, cfg.Ping)
 	}
-	var ce *conn.CloseError
-	if !errors.As(rec.End, &ce) {
-		t.Fatalf("the connection ended with %v, want a close handshake", rec.End)
-	}
+	ce := rec.CloseError(t)
 	// Either the client's own close, or its echo of our close (§5.5.1): the same code.
 	if int(ce.Code) != cfg.CloseCode {
 		t.Errorf("our server received close code %d, want %d", ce.Code, cfg.CloseCode)
@@ -322,7 +196,7 @@ func exerciseServer(t *testing.T, peer *process, url string, sizes []int, opts *
 		// The greeting is sent right after the 101 response, often in the same TCP segment:
 		// the bytes read along with the response must not be lost (§4.1: the first frame may
 		// follow the handshake at once).
-		expectMessage(t, c, frame.OpText, []byte("hello "+wantProtocol))
+		peertest.ExpectMessage(t, c, frame.OpText, []byte("hello "+wantProtocol))
 	}
 
 	t.Run("greeting", func(t *testing.T) {
@@ -345,58 +219,7 @@ func exerciseServer(t *testing.T, peer *process, url string, sizes []int, opts *
 		defer c.CloseNow()
 		greet(t, c)
 		c.SetReadLimit(-1)
-		var pongs []string
-		c.SetPongHandler(func(p []byte) { pongs = append(pongs, string(p)) })
-
-		for _, size := range sizes {
-			for _, op := range []frame.Opcode{frame.OpText, frame.OpBinary} {
-				p := payload(op, size)
-				if err := c.WriteMessage(op, p); err != nil {
-					t.Fatalf("writing %v %d: %v", op, size, err)
-				}
-				expectMessage(t, c, op, p)
-			}
-		}
-
-		// §5.4: a message sent as fragments, through NextWriter, in writes of odd sizes.
-		for _, op := range []frame.Opcode{frame.OpText, frame.OpBinary} {
-			p := payload(op, 100_000)
-			w, err := c.NextWriter(op)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for rest := p; len(rest) > 0; {
-				n := min(len(rest), 7_777)
-				if _, err := w.Write(rest[:n]); err != nil {
-					t.Fatal(err)
-				}
-				rest = rest[n:]
-			}
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
-			expectMessage(t, c, op, p)
-		}
-
-		// §5.5.2: the peer answers our ping with a pong carrying the same data, before it
-		// echoes the message sent after the ping.
-		if err := c.Ping([]byte("ping from go")); err != nil {
-			t.Fatal(err)
-		}
-		after := []byte("after the ping")
-		if err := c.WriteMessage(frame.OpText, after); err != nil {
-			t.Fatal(err)
-		}
-		expectMessage(t, c, frame.OpText, after)
-		if len(pongs) != 1 || pongs[0] != "ping from go" {
-			t.Errorf("§5.5.3: pongs %q, want [\"ping from go\"]", pongs)
-		}
-
-		// The peer pings us; our Conn answers by itself, and the peer says when the pong came.
-		if err := c.WriteMessage(frame.OpText, []byte("ping from the peer")); err != nil {
-			t.Fatal(err)
-		}
-		expectMessage(t, c, frame.OpText, []byte("pong from the peer"))
+		peertest.ExchangeMessages(t, c, sizes, "the peer")
 
 		// §7.1.2: we close; the peer receives our code and reason and echoes the code.
 		if err := c.Close(4000, "go says bye"); err != nil {
@@ -416,30 +239,10 @@ func exerciseServer(t *testing.T, peer *process, url string, sizes []int, opts *
 		c := dial(t)
 		defer c.CloseNow()
 		greet(t, c)
-		if err := c.WriteMessage(frame.OpText, []byte("close 4001 the peer says bye")); err != nil {
-			t.Fatal(err)
-		}
-		var ce *conn.CloseError
-		if _, _, err := c.ReadMessage(nil); !errors.As(err, &ce) || ce.Code != 4001 || ce.Reason != "the peer says bye" {
-			t.Fatalf("ReadMessage: %v; want close 4001 \"the peer says bye\"", err)
-		}
+		peertest.RequestClose(t, c, 4001, "the peer says bye")
 		// §5.5.1: our Conn answered with a close frame echoing the code.
 		if closed := peer.waitEvent(t, "closed", connections, 15*time.Second); closed.Code != 4001 {
 			t.Errorf("§5.5.1: the peer received close code %d in answer to its 4001, want the code echoed", closed.Code)
 		}
 	})
-}
-
-// expectMessage reads the next message and checks its type and payload.
-func expectMessage(t *testing.T, c *conn.Conn, op frame.Opcode, want []byte) {
-	t.Helper()
-	c.SetReadDeadline(time.Now().Add(15 * time.Second))
-	defer c.SetReadDeadline(time.Time{})
-	gotOp, got, err := c.ReadMessage(nil)
-	if err != nil {
-		t.Fatalf("reading the echo of a %v message (%s): %v", op, describe(want), err)
-	}
-	if gotOp != op || !bytes.Equal(got, want) {
-		t.Fatalf("got a %v message of %s, want a %v message of %s", gotOp, describe(got), op, describe(want))
-	}
 }

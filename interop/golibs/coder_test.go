@@ -13,6 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/interop/internal/peertest"
 )
 
 // coder/websocket v1.8.15 (formerly nhooyr.io/websocket). Its Conn is driven by contexts, and
@@ -29,12 +30,12 @@ type coderMessage struct {
 
 // TestCoderClient runs coder's client against our server.
 func TestCoderClient(t *testing.T) {
-	s := startOurServer(t)
+	s := peertest.StartEchoServer(t, ourReadLimit)
 	dial := func(t *testing.T) (*websocket.Conn, <-chan coderMessage) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		c, resp, err := websocket.Dial(ctx, s.url, &websocket.DialOptions{
+		c, resp, err := websocket.Dial(ctx, s.URL, &websocket.DialOptions{
 			Subprotocols: []string{"soap", "wamp"},
 			// coder offers permessage-deflate in this mode; our server must decline (§9.1).
 			CompressionMode: websocket.CompressionContextTakeover,
@@ -76,10 +77,10 @@ func TestCoderClient(t *testing.T) {
 		t.Helper()
 		m := next(t, messages)
 		if m.err != nil {
-			t.Fatalf("reading the echo of %s: %v", describe(want), m.err)
+			t.Fatalf("reading the echo of %s: %v", peertest.Describe(want), m.err)
 		}
 		if m.typ != typ || !bytes.Equal(m.p, want) {
-			t.Fatalf("got %v, %s; want %v, %s", m.typ, describe(m.p), typ, describe(want))
+			t.Fatalf("got %v, %s; want %v, %s", m.typ, peertest.Describe(m.p), typ, peertest.Describe(want))
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -89,7 +90,7 @@ func TestCoderClient(t *testing.T) {
 		c, messages := dial(t)
 		for _, size := range sizes {
 			for _, typ := range []websocket.MessageType{websocket.MessageText, websocket.MessageBinary} {
-				p := payload(frame.Opcode(typ), size)
+				p := peertest.Payload(frame.Opcode(typ), size)
 				if err := c.Write(ctx, typ, p); err != nil {
 					t.Fatal(err)
 				}
@@ -98,21 +99,12 @@ func TestCoderClient(t *testing.T) {
 		}
 		// §5.4: coder's Writer sends a frame per Write.
 		for _, typ := range []websocket.MessageType{websocket.MessageText, websocket.MessageBinary} {
-			p := payload(frame.Opcode(typ), 100_000)
+			p := peertest.Payload(frame.Opcode(typ), peertest.FragmentedSize)
 			w, err := c.Writer(ctx, typ)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for rest := p; len(rest) > 0; {
-				n := min(len(rest), 7_777)
-				if _, err := w.Write(rest[:n]); err != nil {
-					t.Fatal(err)
-				}
-				rest = rest[n:]
-			}
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
+			peertest.WriteInPieces(t, w, p)
 			expect(t, messages, typ, p)
 		}
 		// §5.5.2: Ping returns once our server's pong, with the same data, has been read.
@@ -135,11 +127,11 @@ func TestCoderClient(t *testing.T) {
 			t.Errorf("the reader ended with %v, want our close frame with 4001 (or the closed connection)", m.err)
 		}
 
-		rec := s.record(t)
+		rec := s.Record(t)
 		if !strings.Contains(rec.Extensions, "permessage-deflate") {
 			t.Errorf("coder offered extensions %q; the test expects a permessage-deflate offer", rec.Extensions)
 		}
-		if rec.Continuations < 2*(100_000/7_777) {
+		if rec.Continuations < 2*(peertest.FragmentedSize/peertest.PieceSize) {
 			t.Errorf("§5.4: our server received %d continuation frames, want one per Write after the first", rec.Continuations)
 		}
 		if len(rec.Pings) != 1 {
@@ -157,7 +149,7 @@ func TestCoderClient(t *testing.T) {
 			t.Fatalf("Read: %v; want close 4002 \"go says bye\"", m.err)
 		}
 		// coder echoes the code.
-		checkEnd(t, s.record(t), 4002, "-")
+		checkEnd(t, s.Record(t), 4002, peertest.AnyReason)
 	})
 }
 
@@ -179,15 +171,10 @@ func TestCoderServer(t *testing.T) {
 		for {
 			typ, msg, err := c.Read(ctx)
 			if err != nil {
-				var ce websocket.CloseError
-				if errors.As(err, &ce) {
-					rec.Code, rec.Reason = int(ce.Code), ce.Reason
-				} else {
-					rec.Err = err
-				}
+				rec.ended(err)
 				break
 			}
-			if command, code, arg, ok := parseCommand(string(msg)); typ == websocket.MessageText && ok {
+			if command, code, arg, ok := peertest.ParseCommand(string(msg)); typ == websocket.MessageText && ok {
 				if command == "ping" {
 					// Ping waits for the pong, which this goroutine's next Read receives.
 					go func() {

@@ -11,5 +11,7 @@
 //	cd interop/golibs && go test -race ./...
 //
 // The other peers (a browser, Python, Node, mosquitto, nginx) are in package interop, one
-// directory up, which runs them as external programs.
+// directory up, which runs them as external programs. The scenarios, our servers and the checks
+// that both share are in package interop/internal/peertest, which this module may import because
+// its import path lies under interop/.
 package golibs

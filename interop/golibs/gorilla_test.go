@@ -11,13 +11,14 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/interop/internal/peertest"
 )
 
 // gorilla/websocket v1.5.3, the library of the seed's echo server.
 
 // TestGorillaClient runs gorilla's client against our server.
 func TestGorillaClient(t *testing.T) {
-	s := startOurServer(t)
+	s := peertest.StartEchoServer(t, ourReadLimit)
 	dialer := websocket.Dialer{
 		Subprotocols:     []string{"soap", "wamp"},
 		HandshakeTimeout: 10 * time.Second,
@@ -26,7 +27,7 @@ func TestGorillaClient(t *testing.T) {
 	}
 	dial := func(t *testing.T) *websocket.Conn {
 		t.Helper()
-		c, resp, err := dialer.Dial(s.url, nil)
+		c, resp, err := dialer.Dial(s.URL, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,10 +46,10 @@ func TestGorillaClient(t *testing.T) {
 		t.Helper()
 		gotType, got, err := c.ReadMessage()
 		if err != nil {
-			t.Fatalf("reading the echo of %s: %v", describe(want), err)
+			t.Fatalf("reading the echo of %s: %v", peertest.Describe(want), err)
 		}
 		if gotType != typ || !bytes.Equal(got, want) {
-			t.Fatalf("got type %d, %s; want type %d, %s", gotType, describe(got), typ, describe(want))
+			t.Fatalf("got type %d, %s; want type %d, %s", gotType, peertest.Describe(got), typ, peertest.Describe(want))
 		}
 	}
 	deadline := func() time.Time { return time.Now().Add(5 * time.Second) }
@@ -57,7 +58,7 @@ func TestGorillaClient(t *testing.T) {
 		c := dial(t)
 		for _, size := range sizes {
 			for _, typ := range []int{websocket.TextMessage, websocket.BinaryMessage} {
-				p := payload(opcodeOf(typ), size)
+				p := peertest.Payload(opcodeOf(typ), size)
 				if err := c.WriteMessage(typ, p); err != nil {
 					t.Fatal(err)
 				}
@@ -66,21 +67,12 @@ func TestGorillaClient(t *testing.T) {
 		}
 		// §5.4: gorilla's NextWriter sends a frame each time its 4 KiB buffer fills.
 		for _, typ := range []int{websocket.TextMessage, websocket.BinaryMessage} {
-			p := payload(opcodeOf(typ), 100_000)
+			p := peertest.Payload(opcodeOf(typ), peertest.FragmentedSize)
 			w, err := c.NextWriter(typ)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for rest := p; len(rest) > 0; {
-				n := min(len(rest), 7_777)
-				if _, err := w.Write(rest[:n]); err != nil {
-					t.Fatal(err)
-				}
-				rest = rest[n:]
-			}
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
+			peertest.WriteInPieces(t, w, p)
 			expect(t, c, typ, p)
 		}
 		// §5.5.2: our server answers gorilla's ping with the same data.
@@ -108,11 +100,11 @@ func TestGorillaClient(t *testing.T) {
 			t.Errorf("§5.5.1: after gorilla's close 4001, ReadMessage: %v; want our echo of 4001", err)
 		}
 
-		rec := s.record(t)
+		rec := s.Record(t)
 		if !strings.Contains(rec.Extensions, "permessage-deflate") {
 			t.Errorf("gorilla offered extensions %q; the test expects a permessage-deflate offer", rec.Extensions)
 		}
-		if rec.Continuations < 2*(100_000/4096) {
+		if rec.Continuations < 2*(peertest.FragmentedSize/4096) {
 			t.Errorf("§5.4: our server received %d continuation frames, want the fragmented messages' many", rec.Continuations)
 		}
 		if len(rec.Pings) != 1 || rec.Pings[0] != "gorilla ping" {
@@ -129,7 +121,7 @@ func TestGorillaClient(t *testing.T) {
 			t.Fatalf("ReadMessage: %v; want close 4002 \"go says bye\"", err)
 		}
 		// gorilla's default close handler echoes the code.
-		checkEnd(t, s.record(t), 4002, "-")
+		checkEnd(t, s.Record(t), 4002, peertest.AnyReason)
 	})
 }
 
@@ -154,15 +146,10 @@ func TestGorillaServer(t *testing.T) {
 		for {
 			typ, msg, err := c.ReadMessage()
 			if err != nil {
-				var ce *websocket.CloseError
-				if errors.As(err, &ce) {
-					rec.Code, rec.Reason = ce.Code, ce.Text
-				} else {
-					rec.Err = err
-				}
+				rec.ended(err)
 				break
 			}
-			if command, code, arg, ok := parseCommand(string(msg)); typ == websocket.TextMessage && ok {
+			if command, code, arg, ok := peertest.ParseCommand(string(msg)); typ == websocket.TextMessage && ok {
 				if command == "ping" {
 					err = c.WriteControl(websocket.PingMessage, []byte(arg), deadline())
 				} else {
