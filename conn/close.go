@@ -107,6 +107,9 @@ func (c *Conn) sendClose(code frame.CloseCode, reason string) error {
 	if c.closeSent {
 		return ErrCloseSent
 	}
+	// Set again: a write of the Conn's own that held the wire meanwhile may have put the
+	// application's deadline back (ownWrite).
+	c.nc.SetWriteDeadline(time.Now().Add(c.closeTimeout))
 	c.closeSent = true
 	var payload [frame.MaxControlPayload]byte
 	p := frame.AppendClose(payload[:0], code, reason)

@@ -111,6 +111,10 @@ type Conn struct {
 	keysUsed   int
 	closeSent  bool  // guarded by writeMu
 	writeErr   error // sticky, guarded by writeMu
+	// writeDeadline is the application's write deadline (SetWriteDeadline, SetDeadline) in Unix
+	// nanoseconds, 0 for none: the writes the Conn makes on its own set their own bound and then
+	// put this one back (see ownWrite).
+	writeDeadline atomic.Int64
 
 	deflate *deflate // permessage-deflate state; nil when it was not negotiated
 
@@ -173,13 +177,32 @@ func (c *Conn) SetReadLimit(n int64) {
 
 // SetDeadline sets the read and write deadlines of the underlying connection. A read or write
 // that times out leaves the connection unusable, as a frame may be half read or half written.
-func (c *Conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }
+//
+// The write deadline bounds the application's writes. The frames the Conn writes on its own
+// from the reading goroutine (the pongs that answer pings, §5.5.2, and frames it flushes before
+// waiting for input) are bounded by the close timeout instead, so that a deadline that lapsed
+// while the connection sat idle does not fail the connection at the peer's next ping.
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.writeDeadline.Store(unixNano(t))
+	return c.nc.SetDeadline(t)
+}
 
 // SetReadDeadline sets the deadline for reads; see SetDeadline.
 func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
 
 // SetWriteDeadline sets the deadline for writes; see SetDeadline.
-func (c *Conn) SetWriteDeadline(t time.Time) error { return c.nc.SetWriteDeadline(t) }
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.writeDeadline.Store(unixNano(t))
+	return c.nc.SetWriteDeadline(t)
+}
+
+// unixNano returns t in Unix nanoseconds, and 0 for the zero Time (no deadline).
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
 
 // SetPingHandler installs h to observe the payload of each ping received. The Conn always
 // answers a ping with a pong itself (§5.5.2): at once, or, when more input arrived with the

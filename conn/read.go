@@ -322,7 +322,7 @@ func (c *Conn) handleControl(h frame.Header) error {
 		// application that stops reading, which would leave the pings behind that input
 		// unanswered just the same. After our close frame no pong may follow (§5.5.1).
 		later := c.br.Buffered() > 0
-		if err := c.sendControl(frame.OpPong, p, !later); err != nil && err != ErrCloseSent {
+		if err := c.answerPing(p, later); err != nil && err != ErrCloseSent {
 			return c.transportError(err)
 		}
 		c.pongWaiting = c.pongWaiting || later
@@ -346,7 +346,7 @@ func (c *Conn) handleControl(h frame.Header) error {
 func (c *Conn) unlockRead() {
 	if c.pongWaiting && c.br.Buffered() == 0 {
 		c.pongWaiting = false
-		c.Flush()
+		c.flushOwn()
 	}
 	c.readMu.Unlock()
 }
@@ -357,7 +357,7 @@ func (c *Conn) unlockRead() {
 // very reply.
 func (c *Conn) flushBeforeWaiting(need int) {
 	if c.hasPending.Load() && c.br.Buffered() < need {
-		c.Flush()
+		c.flushOwn()
 	}
 }
 

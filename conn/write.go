@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/rfc6455/ws/frame"
 	"github.com/rfc6455/ws/mask"
@@ -286,12 +287,6 @@ func (c *Conn) writeClientFrame(h frame.Header, p []byte) error {
 // writeControl sends a control frame (§5.5). It may go out between the fragments of a message
 // that another goroutine is streaming, never inside a frame.
 func (c *Conn) writeControl(op frame.Opcode, p []byte) error {
-	return c.sendControl(op, p, true)
-}
-
-// sendControl writes a control frame, or with send false leaves it in the write buffer with the
-// frames BufferMessage left there, to go out with them.
-func (c *Conn) sendControl(op frame.Opcode, p []byte, send bool) error {
 	if len(p) > frame.MaxControlPayload {
 		return errControlTooLong
 	}
@@ -300,7 +295,7 @@ func (c *Conn) sendControl(op frame.Opcode, p []byte, send bool) error {
 	if err := c.writable(); err != nil {
 		return err
 	}
-	return c.writeControlLocked(op, p, send)
+	return c.writeControlLocked(op, p, true)
 }
 
 // writeControlLocked writes a control frame through the write buffer, after the frames waiting
@@ -325,6 +320,34 @@ func (c *Conn) writeControlLocked(op frame.Opcode, p []byte, send bool) error {
 		return nil
 	}
 	return c.flushLocked()
+}
+
+// answerPing sends the pong that answers a ping (§5.5.2), or with later set leaves it in the
+// write buffer (see handleControl). It is the reading goroutine's own write: see ownWrite.
+func (c *Conn) answerPing(p []byte, later bool) error {
+	c.lockWrite()
+	defer c.unlockWrite()
+	if err := c.writable(); err != nil {
+		return err
+	}
+	if c.ownWrite() {
+		defer c.restoreWriteDeadline()
+	}
+	return c.writeControlLocked(frame.OpPong, p, !later)
+}
+
+// flushOwn is Flush for the reading goroutine, which sends what waits in the write buffer before
+// it waits for input: its own write (see ownWrite).
+func (c *Conn) flushOwn() {
+	c.lockWrite()
+	defer c.unlockWrite()
+	if c.writeErr != nil || c.pending == 0 {
+		return
+	}
+	if c.ownWrite() {
+		defer c.restoreWriteDeadline()
+	}
+	c.flushLocked()
 }
 
 // Ping sends a ping with payload p (at most 125 bytes, §5.5). The peer's pong arrives through
@@ -542,5 +565,35 @@ func (c *Conn) traceSent(h frame.Header) {
 
 // lockWrite takes the right to put a frame on the wire.
 func (c *Conn) lockWrite() { c.writeMu.Lock() }
+
+// ownWrite bounds a write the Conn makes on its own, not at the application's request, by the
+// close timeout rather than by the application's write deadline, which may have lapsed while the
+// connection sat idle. It reports whether the application has a deadline, which
+// restoreWriteDeadline must then put back after the write. The caller holds writeMu, so no write
+// of the application's is in progress.
+func (c *Conn) ownWrite() bool {
+	if c.writeDeadline.Load() == 0 {
+		return false
+	}
+	c.nc.SetWriteDeadline(time.Now().Add(c.closeTimeout))
+	return true
+}
+
+// restoreWriteDeadline puts the application's write deadline back on the transport. If the
+// application sets a new one meanwhile, the loop applies that one: SetWriteDeadline stores
+// before it applies, so the last value stored is the one that stays.
+func (c *Conn) restoreWriteDeadline() {
+	for {
+		d := c.writeDeadline.Load()
+		var t time.Time
+		if d != 0 {
+			t = time.Unix(0, d)
+		}
+		c.nc.SetWriteDeadline(t)
+		if c.writeDeadline.Load() == d {
+			return
+		}
+	}
+}
 
 func (c *Conn) unlockWrite() { c.writeMu.Unlock() }
