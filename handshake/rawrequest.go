@@ -345,6 +345,14 @@ func (r *Request) Get(name string) string {
 	return v
 }
 
+// HasToken reports whether the list-valued field name of r contains token, as [HasToken] does
+// for an http.Header: compared case-insensitively in ASCII, across all the fields of that name.
+// A server that routes requests itself asks HasToken("Upgrade", "websocket") to tell a
+// WebSocket handshake (§4.2.1 item 3) from another protocol's upgrade, such as h2c.
+func (r *Request) HasToken(name, token string) bool {
+	return hasToken(fieldsView(r.Fields), name, token)
+}
+
 // Check applies the server-side rules of RFC 6455 §4.2.1 to r, in the
 // order and with the statuses of [CheckRequest], which see. It returns
 // nil if r is a valid opening handshake, or an *[Error].

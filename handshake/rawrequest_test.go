@@ -293,6 +293,30 @@ func TestRequestGet(t *testing.T) {
 	}
 }
 
+func TestRequestHasToken(t *testing.T) {
+	r, err := ParseRequest([]byte("GET / HTTP/1.1\r\nConnection: keep-alive, Upgrade\r\n" +
+		"Upgrade: h2c\r\nupgrade: WebSocket\r\n\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, token string
+		want        bool
+	}{
+		{"Connection", "upgrade", true},              // §4.2.1 item 4: one token of a list
+		{"Connection", "keep-alive", true},           // the first of the list
+		{"upgrade", "websocket", true},               // §4.2.1 item 3: in the second Upgrade field, any case
+		{"Upgrade", "h2c", true},                     // another protocol's upgrade is a token too
+		{"Upgrade", "web", false},                    // a prefix is not a token
+		{"Connection", "keep-alive, Upgrade", false}, // nor is the whole list
+		{"Sec-WebSocket-Key", "x", false},            // no such field
+	} {
+		if got := r.HasToken(c.name, c.token); got != c.want {
+			t.Errorf("HasToken(%q, %q) = %v, want %v", c.name, c.token, got, c.want)
+		}
+	}
+}
+
 func TestRequestHTTPRequest(t *testing.T) {
 	r, err := ParseRequest([]byte(rfcHead))
 	if err != nil {

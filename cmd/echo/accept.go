@@ -35,9 +35,9 @@ func (s *server) serveTCP(nc net.Conn, pages *connListener) {
 	// A TLS connection runs its own handshake, which writes too, inside the
 	// first read; conn.UpgradeRequest clears what is set here.
 	if _, isTLS := nc.(*tls.Conn); isTLS {
-		nc.SetDeadline(time.Now().Add(handshakeTimeout))
+		nc.SetDeadline(time.Now().Add(s.handshakeTimeout))
 	} else {
-		nc.SetReadDeadline(time.Now().Add(handshakeTimeout))
+		nc.SetReadDeadline(time.Now().Add(s.handshakeTimeout))
 	}
 	bufp := s.heads.Get().(*[headBufferSize]byte)
 	head, rest, err := handshake.ReadHead(nc, bufp[:], handshakeMaxHead)
@@ -45,7 +45,7 @@ func (s *server) serveTCP(nc net.Conn, pages *connListener) {
 		s.heads.Put(bufp)
 		var herr *handshake.Error
 		if errors.As(err, &herr) {
-			refuse(nc, herr)
+			refuse(nc, herr, s.handshakeTimeout)
 			return
 		}
 		nc.Close()
@@ -79,13 +79,13 @@ func (s *server) serveTCP(nc net.Conn, pages *connListener) {
 }
 
 // refuse answers a request head the server will not read (431) and closes
-// nc. The client is likely still sending it, and closing a socket with
+// nc, within timeout. The client is likely still sending it, and closing a socket with
 // unread bytes makes TCP send a reset that can destroy the response before
 // the client reads it: so the write side is shut first and what still
 // arrives is drained, for a bounded time, as conn.UpgradeConn does.
-func refuse(nc net.Conn, herr *handshake.Error) {
+func refuse(nc net.Conn, herr *handshake.Error, timeout time.Duration) {
 	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(handshakeTimeout))
+	nc.SetDeadline(time.Now().Add(timeout))
 	if _, err := nc.Write(herr.AppendResponse(nil)); err != nil {
 		return
 	}
@@ -99,11 +99,11 @@ func refuse(nc net.Conn, herr *handshake.Error) {
 const maxDrain = 1 << 20
 
 // isWebSocketRoute reports whether req asks for a WebSocket at / or /ws,
-// the two places the net/http routes (handler) upgrade: a request that
-// names an Upgrade there is answered by conn.UpgradeRequest, which checks
-// the rest of the handshake.
+// the two places the net/http routes (handler) upgrade: a request that asks
+// to upgrade to websocket there (§4.2.1 item 3) is answered by
+// conn.UpgradeRequest, which checks the rest of the handshake.
 func isWebSocketRoute(req *handshake.Request) bool {
-	if req.Get("Upgrade") == "" {
+	if !req.HasToken("Upgrade", "websocket") {
 		return false
 	}
 	path, _, _ := strings.Cut(req.Target, "?")

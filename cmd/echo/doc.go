@@ -11,9 +11,14 @@ Usage:
 
 Echo listens on -addr (default :8080) and answers the WebSocket opening
 handshake (RFC 6455 §4.2) at /ws and at / (the seed's Node client dials
-ws://localhost:8080 with no path). A plain GET of / without an Upgrade header
-gets a small HTML page: enter a URL, tick subprotocols, connect, send text or
-binary, and watch what comes back and how the connection closes.
+ws://localhost:8080 with no path). Any other GET of / (no Upgrade header, or
+another protocol's, such as h2c) gets a small HTML page: enter a URL, tick
+subprotocols, connect, send text or binary, and watch what comes back and how
+the connection closes.
+
+A client must send each request, head and body, within 10 seconds, and take
+each reply (a page, an echoed message) within 30 seconds; one that does not is
+disconnected. An idle WebSocket may stay open for as long as it likes.
 
 The flags are:
 

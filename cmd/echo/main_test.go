@@ -89,6 +89,13 @@ type testServer struct{ URL string }
 // and returns it, its ws:// URL and its log.
 func startServer(t *testing.T, args ...string) (*testServer, string, *logBuffer) {
 	t.Helper()
+	return startTunedServer(t, func(*server) {}, args...)
+}
+
+// startTunedServer is startServer with tune applied to the server before it runs, to shorten
+// its timeouts.
+func startTunedServer(t *testing.T, tune func(*server), args ...string) (*testServer, string, *logBuffer) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +103,7 @@ func startServer(t *testing.T, args ...string) (*testServer, string, *logBuffer)
 	logs := new(logBuffer)
 	s := newServer(mustConfig(t, args...), log.New(logs, "", 0))
 	s.shutdownTimeout = time.Second
+	tune(s)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -182,6 +190,74 @@ func TestHeadTooLarge(t *testing.T) {
 	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Errorf("status %d, want 431", resp.StatusCode)
 	}
+}
+
+// TestStalledRequests checks that a client that stops in the middle of a request, of its head
+// or of a body it announced, is cut off after the handshake timeout instead of holding its
+// connection (net/http reads what is left of a body before it answers).
+func TestStalledRequests(t *testing.T) {
+	ts, _, _ := startTunedServer(t, func(s *server) { s.handshakeTimeout = 100 * time.Millisecond })
+	for _, c := range []struct{ name, sent string }{
+		{"half a head", "GET / HTTP/1.1\r\nHost: x\r\n"},
+		{"a body announced, not sent", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc"},
+		{"a body after a first request", "GET / HTTP/1.1\r\nHost: x\r\n\r\n" +
+			"POST /ws HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			nc := dialRaw(t, ts)
+			if _, err := io.WriteString(nc, c.sent); err != nil {
+				t.Fatal(err)
+			}
+			nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, err := io.Copy(io.Discard, nc); err != nil {
+				t.Fatalf("the server kept the connection open: %v", err)
+			}
+		})
+	}
+}
+
+// TestNonWebSocketUpgrade checks that a request for / that offers another protocol's upgrade
+// (h2c, RFC 7540 §3.2) is served the page, as net/http serves it, rather than taken for a
+// failed WebSocket handshake.
+func TestNonWebSocketUpgrade(t *testing.T) {
+	ts, _, _ := startServer(t)
+	for _, first := range []bool{true, false} {
+		nc := dialRaw(t, ts)
+		req := "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n" +
+			"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"
+		if !first {
+			// The same request second on its connection goes through net/http's routes.
+			req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n" + req
+		}
+		go io.WriteString(nc, req)
+		br := bufio.NewReader(nc)
+		if !first {
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("first on its connection %v: status %d, want 200 and the page", first, resp.StatusCode)
+		}
+	}
+}
+
+// TestClientThatDoesNotRead checks that a client that sends a message and never reads the echo
+// is dropped after the write timeout, so that it no longer holds the reply's buffer.
+func TestClientThatDoesNotRead(t *testing.T) {
+	_, url, logs := startTunedServer(t, func(s *server) { s.writeTimeout = 200 * time.Millisecond })
+	c := dial(t, url+"/ws", nil)
+	// More than loopback's socket buffers hold in both directions, so the echo's write blocks.
+	if err := c.WriteMessage(frame.OpBinary, payload(frame.OpBinary, 24<<20)); err != nil {
+		t.Fatal(err)
+	}
+	logs.waitFor(t, "i/o timeout")
 }
 
 // dial connects to url and closes the connection at the end of the test.
@@ -569,6 +645,35 @@ func TestShutdownUnresponsivePeer(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("shutdown hung on an unresponsive peer")
+	}
+}
+
+// TestShutdownStalledRequest checks that an HTTP request stuck in its body neither holds up
+// shutdown past the handshake timeout nor makes it report failure: net/http cuts the request,
+// and there was no WebSocket to close.
+func TestShutdownStalledRequest(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(mustConfig(t), log.New(io.Discard, "", 0))
+	s.handshakeTimeout = 200 * time.Millisecond
+	s.shutdownTimeout = 5 * time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.run(ctx, ln) }()
+
+	nc := dialRaw(t, &testServer{URL: "http://" + ln.Addr().String()})
+	io.WriteString(nc, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc")
+	time.Sleep(50 * time.Millisecond) // the request reaches net/http
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run = %v, want a clean shutdown", err)
+		}
+	case <-time.After(4 * time.Second):
+		t.Fatal("shutdown waited for the stalled request")
 	}
 }
 

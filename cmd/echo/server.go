@@ -15,12 +15,20 @@ import (
 
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/handshake"
 )
 
 const (
 	// handshakeTimeout bounds how long a client may take to send its
-	// request headers, the opening handshake of RFC 6455 §4.1.
+	// request headers, the opening handshake of RFC 6455 §4.1, and any
+	// other request whole, body included.
 	handshakeTimeout = 10 * time.Second
+
+	// writeTimeout bounds each write to a client: a page, or an echoed
+	// message. A client that sends but stops reading would otherwise hold
+	// its connection, and the message buffer of the reply it does not
+	// take, for as long as it stays connected.
+	writeTimeout = 30 * time.Second
 
 	// idleTimeout closes keep-alive HTTP connections (the page) that sit
 	// idle. It does not apply to WebSocket connections: net/http forgets a
@@ -39,10 +47,14 @@ const (
 // WebSocket connections, which it must close itself on shutdown because
 // http.Server.Shutdown does not touch hijacked connections.
 type server struct {
-	cfg             config
-	upgrade         conn.UpgradeOptions
-	log             *log.Logger
-	shutdownTimeout time.Duration
+	cfg     config
+	upgrade conn.UpgradeOptions
+	log     *log.Logger
+
+	// The timeouts are the constants above; tests shorten them.
+	handshakeTimeout time.Duration
+	writeTimeout     time.Duration
+	shutdownTimeout  time.Duration
 
 	// buffers holds message buffers (*[]byte) between messages, heads the
 	// buffers request heads are read into (*[headBufferSize]byte).
@@ -64,11 +76,13 @@ func newServer(cfg config, logger *log.Logger) *server {
 			ReadLimit:      cfg.readLimit,
 			Compression:    compression(cfg.compress),
 		},
-		log:             logger,
-		shutdownTimeout: shutdownTimeout,
-		buffers:         sync.Pool{New: newMessageBuffer},
-		heads:           sync.Pool{New: func() any { return new([headBufferSize]byte) }},
-		conns:           make(map[*conn.Conn]struct{}),
+		log:              logger,
+		handshakeTimeout: handshakeTimeout,
+		writeTimeout:     writeTimeout,
+		shutdownTimeout:  shutdownTimeout,
+		buffers:          sync.Pool{New: newMessageBuffer},
+		heads:            sync.Pool{New: func() any { return new([headBufferSize]byte) }},
+		conns:            make(map[*conn.Conn]struct{}),
 	}
 }
 
@@ -92,11 +106,12 @@ func (s *server) handler() http.Handler {
 }
 
 // serveRoot serves / : the seed's Node client dials ws://localhost:8080 with
-// no path, and a browser asks for the page there. Any request that names an
-// Upgrade goes to conn.Upgrade, which checks the rest of the handshake and
-// answers 400 or 426 if it is not a valid WebSocket request.
+// no path, and a browser asks for the page there. A request that asks to
+// upgrade to websocket goes to conn.Upgrade, which checks the rest of the
+// handshake and answers 400 or 426 if it is not a valid WebSocket request;
+// any other request, such as an h2c upgrade offer, gets the page.
 func (s *server) serveRoot(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Upgrade") != "" {
+	if handshake.HasToken(r.Header, "Upgrade", "websocket") {
 		s.serveWebSocket(w, r)
 		return
 	}
@@ -167,6 +182,7 @@ func (s *server) logMessage(c *conn.Conn, op frame.Opcode, n int) {
 // large reply then leaves in one write of one slice, neither copied nor
 // gathered from two (see conn.WriteMessageInPlace).
 func (s *server) echo(c *conn.Conn) (messages int, err error) {
+	var deadline int64 // the write deadline set, in Unix nanoseconds
 	for {
 		op, r, err := c.NextReader()
 		if err != nil {
@@ -180,6 +196,7 @@ func (s *server) echo(c *conn.Conn) (messages int, err error) {
 		if s.cfg.verbose {
 			s.logMessage(c, op, len(buf)-conn.HeaderRoom)
 		}
+		deadline = s.renewWriteDeadline(c, deadline)
 		if c.Buffered() > 0 {
 			// The next message has already arrived: let this reply wait in the write
 			// buffer and go out with the next ones, in one system call. conn sends it
@@ -201,6 +218,25 @@ func (s *server) echo(c *conn.Conn) (messages int, err error) {
 		}
 		messages++
 	}
+}
+
+// renewWriteDeadline bounds the next write to c by s.writeTimeout. The
+// deadline is moved only once half of it has passed, so that a message
+// costs a clock reading rather than a timer update; the pongs conn sends on
+// its own are not bound by it (see conn.Conn.SetDeadline). It takes and
+// returns the deadline set, in Unix nanoseconds (0: none yet), and is a
+// function of its own, not inlined, so that its work adds nothing to echo's
+// frame, under which the connection waits.
+//
+//go:noinline
+func (s *server) renewWriteDeadline(c *conn.Conn, deadline int64) int64 {
+	now := time.Now()
+	if time.Duration(deadline-now.UnixNano()) >= s.writeTimeout/2 {
+		return deadline
+	}
+	next := now.Add(s.writeTimeout)
+	c.SetWriteDeadline(next)
+	return next.UnixNano()
 }
 
 // readAll appends what r yields up to io.EOF to buf, as io.ReadAll does, and
@@ -290,13 +326,16 @@ func (s *server) closeAll(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		s.mu.Lock()
-		for c := range s.conns {
-			c.CloseNow()
-		}
-		s.mu.Unlock()
-		return fmt.Errorf("closing WebSocket connections: %w", ctx.Err())
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.conns) == 0 {
+		return nil // they all ended as the time ran out
+	}
+	for c := range s.conns {
+		c.CloseNow()
+	}
+	return fmt.Errorf("closing %d WebSocket connections: %w", len(s.conns), ctx.Err())
 }
 
 // run serves on ln until ctx is done, then shuts down: it stops accepting,
@@ -306,9 +345,14 @@ func (s *server) closeAll(ctx context.Context) error {
 func (s *server) run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.handler(),
-		ReadHeaderTimeout: handshakeTimeout,
-		IdleTimeout:       idleTimeout,
-		ErrorLog:          s.log,
+		ReadHeaderTimeout: s.handshakeTimeout,
+		// A request that announces a body and never sends it would
+		// otherwise hold its connection: net/http reads what is left of
+		// a body before it answers.
+		ReadTimeout:  s.handshakeTimeout,
+		WriteTimeout: s.writeTimeout,
+		IdleTimeout:  idleTimeout,
+		ErrorLog:     s.log,
 		// RFC 6455 upgrades an HTTP/1.1 connection. WebSocket over HTTP/2
 		// is a different protocol (RFC 8441), so offer only HTTP/1.1, also
 		// in TLS's ALPN.
@@ -366,8 +410,16 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	ln.Close()
 	<-accepted
+	// The WebSockets are told to close at once, not after the HTTP
+	// requests in flight, which Shutdown waits for.
+	closedWS := make(chan error, 1)
+	go func() { closedWS <- s.closeAll(shutdownCtx) }()
 	errHTTP := srv.Shutdown(shutdownCtx) // stops Serve, which returns ErrServerClosed
-	errWS := s.closeAll(shutdownCtx)
+	if errHTTP != nil {
+		srv.Close() // the requests still in flight are cut
+		errHTTP = fmt.Errorf("finishing HTTP requests: %w", errHTTP)
+	}
+	errWS := <-closedWS
 	<-served
 	return errors.Join(errHTTP, errWS)
 }
