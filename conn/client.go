@@ -67,7 +67,7 @@ type DialOptions struct {
 }
 
 // ErrBadURL is the error of Dial for a URL that is not a WebSocket URL (§3).
-var ErrBadURL = errors.New("conn: not a ws:// or wss:// URL")
+var ErrBadURL = errors.New("conn: not a ws://, wss://, http:// or https:// URL")
 
 // maxErrorBody is how much of a refused handshake's response body Dial keeps for the caller.
 const maxErrorBody = 1024
@@ -75,7 +75,9 @@ const maxErrorBody = 1024
 // Dial opens a client connection to a ws:// or wss:// URL (§3, §4.1): it connects, through an
 // HTTP proxy if one applies, runs TLS for wss://, sends the opening handshake and checks the
 // server's response with handshake.CheckResponse. The whole handshake is bounded by ctx, or by
-// HandshakeTimeout when ctx has no deadline.
+// HandshakeTimeout when ctx has no deadline. An http:// or https:// URL is taken for the
+// ws:// or wss:// one of the same host and path, as the WHATWG WebSockets standard has
+// browsers do.
 //
 // The response is returned with the error when the server refused the handshake, its body cut
 // to the first 1 KiB and already read into memory, so the caller can show why.

@@ -19,8 +19,9 @@ const DefaultReadLimit = 32 << 20
 // waiting for the peer's.
 const DefaultCloseTimeout = 5 * time.Second
 
-// DefaultHandshakeTimeout bounds a client's opening handshake when the context given to Dial
-// has no deadline of its own.
+// DefaultHandshakeTimeout bounds an opening handshake: a client's, when the context given to
+// Dial has no deadline of its own, and a server's in UpgradeConn and UpgradeRequest, unless
+// UpgradeOptions.HandshakeTimeout says otherwise.
 const DefaultHandshakeTimeout = 30 * time.Second
 
 // ErrCloseSent is returned by writes after this side has sent its close frame: §5.5.1 forbids
@@ -209,6 +210,11 @@ func unixNano(t time.Time) int64 {
 // ping, together with the frames waiting in the write buffer once that input has been read. h
 // must not keep the slice after it returns. Call it before reading or from the reading
 // goroutine.
+//
+// The handlers of SetPingHandler, SetPongHandler and SetTrace run on the reading goroutine,
+// inside a read. They may write, but must not call Close, which waits for that very goroutine
+// to read the peer's close frame and so would stall for the whole close timeout: use
+// CloseWrite there, and the read in progress goes on to return the peer's close.
 func (c *Conn) SetPingHandler(h func(payload []byte)) { c.pingHandler = h }
 
 // SetPongHandler installs h to observe the payload of each pong received, solicited or not

@@ -362,7 +362,9 @@ func (c *Conn) Pong(p []byte) error { return c.writeControl(frame.OpPong, p) }
 // written in pieces; Close on the returned writer sends its final frame. The message goes out
 // as fragments (§5.4) of up to the write buffer's size, so it may be of any length; when
 // permessage-deflate is on, the message is compressed as it is written. No other message can be
-// written until it is closed; control frames still can.
+// written until it is closed; control frames still can. Another message written meanwhile waits
+// for the writer to be closed, so the goroutine that holds an open writer must close it before
+// it writes another message: otherwise it waits for itself, as with a locked sync.Mutex.
 func (c *Conn) NextWriter(op frame.Opcode) (io.WriteCloser, error) {
 	if op != frame.OpText && op != frame.OpBinary {
 		return nil, errNotDataOpcode

@@ -47,7 +47,8 @@ Exit status: 0 after a clean close (code 1000, 1001 or 1005), 1 after any
 other close code or an error, 2 when the opening handshake fails or the
 command line is wrong.
 
-Example, against cmd/echo:
+Example, against cmd/echo started with -subprotocols wamp,soap (without it,
+no subprotocol is chosen and wscat prints subprotocol ""):
 
 	$ echo 'Hello from the client!' | wscat -subprotocols soap,wamp ws://localhost:8080/
 	wscat: connected to ws://localhost:8080/, subprotocol "wamp"
