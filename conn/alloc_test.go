@@ -81,11 +81,13 @@ func TestEchoAllocationFree(t *testing.T) {
 }
 
 // TestConnSize keeps a Conn within the 896-byte size class of Go's allocator on 64-bit
-// machines: every connection, idle or not, holds one, and the next class up is 1 KiB. A field
-// added to Conn must be paid for elsewhere (smallReadSize is the usual place).
+// machines: every connection, idle or not, holds one, and the next class up is 1 KiB. An object
+// of more than 512 bytes that holds pointers carries an 8-byte header in its slot, so the Conn
+// itself may take 888 bytes. A field added to Conn must be paid for elsewhere (a hole between
+// small fields, or smallReadSize).
 func TestConnSize(t *testing.T) {
-	const limit = 896
+	const limit = 896 - 8
 	if size := unsafe.Sizeof(Conn{}); unsafe.Sizeof(uintptr(0)) == 8 && size > limit {
-		t.Errorf("unsafe.Sizeof(Conn{}) = %d bytes, more than the %d-byte size class", size, limit)
+		t.Errorf("unsafe.Sizeof(Conn{}) = %d bytes, more than the %d that fit the 896-byte size class", size, limit)
 	}
 }

@@ -78,11 +78,11 @@ type Conn struct {
 	readErr           error            // sticky: once set, every read returns it
 	inMessage         bool             // a data message has started and its final frame is not read yet
 	messageOp         frame.Opcode     // OpText or OpBinary of the message being read
+	messageCompressed bool             // the message being read has RSV1 set (RFC 7692 §6.1)
+	pongWaiting       bool             // a pong waits in the write buffer for the input read with it
 	messageSize       int64            // payload bytes of the current message announced so far
 	messageSeq        uint64           // counts messages, so a stale NextReader reader can tell
 	readers           [2]messageReader // NextReader's, for odd and even messageSeq
-	messageCompressed bool             // the message being read has RSV1 set (RFC 7692 §6.1)
-	pongWaiting       bool             // a pong waits in the write buffer for the input read with it
 	frameLeft         int64            // payload bytes of the current data frame not yet read
 	frameFin          bool
 	frameMasked       bool
