@@ -68,6 +68,18 @@ func (p *pongPeer) expect(t *testing.T, want wireFrame) {
 	}
 }
 
+// expectFrames checks that the client receives want, in order, and that the server's transport
+// saw writes writes in all so far.
+func (p *pongPeer) expectFrames(t *testing.T, writes int64, want ...wireFrame) {
+	t.Helper()
+	for _, f := range want {
+		p.expect(t, f)
+	}
+	if n := p.counted.writes.Load(); n != writes {
+		t.Errorf("the server wrote %d times, want %d", n, writes)
+	}
+}
+
 // TestPongBatching checks when the pongs to pings that arrive together with more input are sent
 // (§5.5.2: "as soon as is practical"): together, in order, with the replies buffered meanwhile,
 // in one write once that input is read, and in any case before the server waits for the network.
@@ -81,12 +93,7 @@ func TestPongBatching(t *testing.T) {
 			t.Fatalf("ReadMessage = %v %q %v", op, msg, err)
 		}
 		// The application has not written or read again: the pongs must be out already.
-		p.expect(t, wantPong("a"))
-		p.expect(t, wantPong("b"))
-		p.expect(t, wantPong("c"))
-		if n := p.counted.writes.Load(); n != 1 {
-			t.Errorf("three pongs took %d writes, want 1", n)
-		}
+		p.expectFrames(t, 1, wantPong("a"), wantPong("b"), wantPong("c"))
 		if err := p.server.WriteMessage(op, msg); err != nil {
 			t.Fatal(err)
 		}
@@ -104,12 +111,7 @@ func TestPongBatching(t *testing.T) {
 		if err := p.server.WriteMessage(op, msg); err != nil {
 			t.Fatal(err)
 		}
-		p.expect(t, wantPong("x"))
-		p.expect(t, wantPong("y"))
-		p.expect(t, wantText("hello"))
-		if n := p.counted.writes.Load(); n != 2 {
-			t.Errorf("two pongs and an echo took %d writes, want 2", n)
-		}
+		p.expectFrames(t, 2, wantPong("x"), wantPong("y"), wantText("hello"))
 	})
 	t.Run("§5.5.2 while more input is buffered the pong waits, and leaves with the replies", func(t *testing.T) {
 		p := newPongPeer(t)
@@ -132,12 +134,7 @@ func TestPongBatching(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		p.expect(t, wantPong("a"))
-		p.expect(t, wantText("m1"))
-		p.expect(t, wantText("m2"))
-		if n := p.counted.writes.Load(); n != 2 {
-			t.Errorf("a pong and two replies took %d writes, want 2", n)
-		}
+		p.expectFrames(t, 2, wantPong("a"), wantText("m1"), wantText("m2"))
 	})
 	t.Run("§5.5.2 a pong is not held while the server waits for the rest of a frame", func(t *testing.T) {
 		p := newPongPeer(t)
