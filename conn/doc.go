@@ -31,7 +31,8 @@
 // of goroutines write. Writes are serialized: two frames never interleave on the wire, and a
 // control frame (a pong sent by the reading goroutine, a ping, a close) may go out between the
 // fragments of a message being streamed with NextWriter but never inside a frame.
-// Close and CloseNow may be called from any goroutine.
+// Close and CloseNow may be called from any goroutine (Close not from the handlers that run on
+// the reading goroutine: see Conn.SetPingHandler).
 //
 // # Memory
 //

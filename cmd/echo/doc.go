@@ -53,8 +53,10 @@ Echo logs to standard error: one line when each connection ends, with the
 remote address, subprotocol, close code or error, message count and duration.
 
 On SIGINT or SIGTERM it stops accepting connections, closes every live
-WebSocket with 1001 (going away) "server shutting down", waits a bounded time
-for the close handshakes to finish, and exits with status 0.
+WebSocket with 1001 (going away) "server shutting down", waits up to 10
+seconds for the close handshakes and the HTTP requests in flight to finish,
+and exits with status 0; with status 1 if some had to be cut at that
+deadline.
 
 Examples:
 
