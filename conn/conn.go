@@ -79,7 +79,7 @@ type Conn struct {
 	inMessage         bool             // a data message has started and its final frame is not read yet
 	messageOp         frame.Opcode     // OpText or OpBinary of the message being read
 	messageCompressed bool             // the message being read has RSV1 set (RFC 7692 §6.1)
-	pongWaiting       bool             // a pong waits in the write buffer for the input read with it
+	pongWaiting       bool             // a pong waits in the write buffer (see handleControl)
 	messageSize       int64            // payload bytes of the current message announced so far
 	messageSeq        uint64           // counts messages, so a stale NextReader reader can tell
 	readers           [2]messageReader // NextReader's, for odd and even messageSeq
@@ -207,7 +207,8 @@ func unixNano(t time.Time) int64 {
 
 // SetPingHandler installs h to observe the payload of each ping received. The Conn always
 // answers a ping with a pong itself (§5.5.2): at once, or, when more input arrived with the
-// ping, together with the frames waiting in the write buffer once that input has been read. h
+// ping, together with the frames waiting in the write buffer once the message in progress has
+// been read — never later than the read call that returns that message. h
 // must not keep the slice after it returns. Call it before reading or from the reading
 // goroutine.
 //

@@ -30,7 +30,7 @@ const minInflateGrow = 512
 // has sent the close frame that the violation calls for.
 func (c *Conn) ReadMessage(buf []byte) (frame.Opcode, []byte, error) {
 	c.readMu.Lock()
-	defer c.unlockRead()
+	defer c.unlockRead(true)
 	buf = buf[:0]
 	if err := c.beginMessage(); err != nil {
 		return 0, buf, err
@@ -81,7 +81,7 @@ func (c *Conn) ReadMessage(buf []byte) (frame.Opcode, []byte, error) {
 // call of NextReader or ReadMessage, which discard whatever of it was left unread.
 func (c *Conn) NextReader() (frame.Opcode, io.Reader, error) {
 	c.readMu.Lock()
-	defer c.unlockRead()
+	defer c.unlockRead(true)
 	if err := c.beginMessage(); err != nil {
 		return 0, nil, err
 	}
@@ -102,7 +102,7 @@ type messageReader struct {
 func (r *messageReader) Read(p []byte) (int, error) {
 	c := r.c
 	c.readMu.Lock()
-	defer c.unlockRead()
+	defer c.unlockRead(false)
 	if r.seq != c.messageSeq {
 		return 0, errStaleReader
 	}
@@ -315,12 +315,13 @@ func (c *Conn) handleControl(h frame.Header) error {
 		}
 		// RFC 6455 §5.5.2: a ping is answered with a pong carrying the same application data,
 		// as soon as is practical. When more input has arrived with the ping, the pong waits
-		// in the write buffer until that input is read, so that the pongs to a burst of pings,
-		// and the replies buffered meanwhile (BufferMessage), leave in one write. It goes out
-		// when this goroutine would wait for the network (flushBeforeWaiting) or a read call
-		// returns with no input left (unlockRead): never held up by the peer, and only by an
-		// application that stops reading, which would leave the pings behind that input
-		// unanswered just the same. After our close frame no pong may follow (§5.5.1).
+		// in the write buffer while that input is read, so that the pongs to the pings between
+		// the fragments of a message, and the replies buffered meanwhile (BufferMessage), leave
+		// in one write. It goes out when this goroutine would wait for the network
+		// (flushBeforeWaiting), and at the latest when the read call hands the application a
+		// message, ends one, or finds no input left (unlockRead): it never waits for the peer,
+		// nor for the application to handle a message. After our close frame no pong may
+		// follow (§5.5.1).
 		later := c.br.Buffered() > 0
 		if err := c.answerPing(p, later); err != nil && err != ErrCloseSent {
 			return c.transportError(err)
@@ -341,10 +342,11 @@ func (c *Conn) handleControl(h frame.Header) error {
 	return nil
 }
 
-// unlockRead ends a read call: it sends the pongs that wait in the write buffer (see
-// handleControl) once all the input that came with them is read, and releases readMu.
-func (c *Conn) unlockRead() {
-	if c.pongWaiting && c.br.Buffered() == 0 {
+// unlockRead ends a read call and releases readMu. It first sends the pongs that wait in the
+// write buffer (see handleControl) if the call hands the application a message or the start of
+// one (handOver), if the message being read has ended, or if no input is left.
+func (c *Conn) unlockRead(handOver bool) {
+	if c.pongWaiting && (handOver || !c.inMessage || c.br.Buffered() == 0) {
 		c.pongWaiting = false
 		c.flushOwn()
 	}
