@@ -93,28 +93,18 @@ func startServer(t *testing.T, args ...string) (*testServer, string, *logBuffer)
 }
 
 // startTunedServer is startServer with tune applied to the server before it runs, to shorten
-// its timeouts.
+// its timeouts. The server is shut down, and waited for, when the test ends.
 func startTunedServer(t *testing.T, tune func(*server), args ...string) (*testServer, string, *logBuffer) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := new(logBuffer)
-	s := newServer(mustConfig(t, args...), log.New(logs, "", 0))
-	s.shutdownTimeout = time.Second
-	tune(s)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		s.run(ctx, ln)
-		close(done)
-	}()
+	url, logs, cancel, wait := runServer(t, mustConfig(t, args...), func(s *server) {
+		s.shutdownTimeout = time.Second
+		tune(s)
+	})
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		wait()
 	})
-	return &testServer{URL: "http://" + ln.Addr().String()}, "ws://" + ln.Addr().String(), logs
+	return &testServer{URL: "http" + strings.TrimPrefix(url, "ws")}, url, logs
 }
 
 // TestEchoThroughNetHTTP checks the routes net/http serves for requests
@@ -551,7 +541,7 @@ func TestEchoAllocs(t *testing.T) {
 
 // runServer runs the whole server, as main does, on a loopback listener
 // until the returned cancel is called; wait returns run's result.
-func runServer(t *testing.T, cfg config) (url string, logs *logBuffer, cancel func(), wait func() error) {
+func runServer(t *testing.T, cfg config, tune func(*server)) (url string, logs *logBuffer, cancel func(), wait func() error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -559,6 +549,9 @@ func runServer(t *testing.T, cfg config) (url string, logs *logBuffer, cancel fu
 	}
 	logs = new(logBuffer)
 	s := newServer(cfg, log.New(logs, "", 0))
+	if tune != nil {
+		tune(s)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.run(ctx, ln) }()
@@ -567,7 +560,7 @@ func runServer(t *testing.T, cfg config) (url string, logs *logBuffer, cancel fu
 		select {
 		case err := <-done:
 			return err
-		case <-time.After(2 * shutdownTimeout):
+		case <-time.After(2*s.shutdownTimeout + time.Second):
 			t.Fatal("run did not return")
 			return nil
 		}
@@ -576,7 +569,7 @@ func runServer(t *testing.T, cfg config) (url string, logs *logBuffer, cancel fu
 }
 
 func TestShutdown(t *testing.T) {
-	url, logs, cancel, wait := runServer(t, mustConfig(t))
+	url, logs, cancel, wait := runServer(t, mustConfig(t), nil)
 	c := dial(t, url+"/ws", nil)
 	// A round trip makes sure the server has the connection in its set.
 	c.WriteMessage(frame.OpText, []byte("ping"))
@@ -609,19 +602,15 @@ func TestShutdown(t *testing.T) {
 // TestShutdownUnresponsivePeer checks that a peer that never answers the
 // close frame cannot hold up shutdown past its timeout.
 func TestShutdownUnresponsivePeer(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newServer(mustConfig(t), log.New(io.Discard, "", 0))
-	s.shutdownTimeout = 200 * time.Millisecond
-	s.upgrade.CloseTimeout = time.Hour // only the shutdown timeout can end it
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.run(ctx, ln) }()
+	var s *server
+	url, _, cancel, wait := runServer(t, mustConfig(t), func(srv *server) {
+		s = srv
+		s.shutdownTimeout = 200 * time.Millisecond
+		s.upgrade.CloseTimeout = time.Hour // only the shutdown timeout can end it
+	})
 
 	// The client never reads, so it never answers the server's close.
-	c := dial(t, "ws://"+ln.Addr().String()+"/ws", nil)
+	c := dial(t, url+"/ws", nil)
 	c.WriteMessage(frame.OpText, []byte("x"))
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -638,13 +627,8 @@ func TestShutdownUnresponsivePeer(t *testing.T) {
 	}
 
 	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("run = %v, want a deadline error", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("shutdown hung on an unresponsive peer")
+	if err := wait(); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("run = %v, want a deadline error", err)
 	}
 }
 
@@ -652,28 +636,17 @@ func TestShutdownUnresponsivePeer(t *testing.T) {
 // shutdown past the handshake timeout nor makes it report failure: net/http cuts the request,
 // and there was no WebSocket to close.
 func TestShutdownStalledRequest(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newServer(mustConfig(t), log.New(io.Discard, "", 0))
-	s.handshakeTimeout = 200 * time.Millisecond
-	s.shutdownTimeout = 5 * time.Second
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.run(ctx, ln) }()
-
-	nc := dialRaw(t, &testServer{URL: "http://" + ln.Addr().String()})
+	url, _, cancel, wait := runServer(t, mustConfig(t), func(s *server) {
+		s.handshakeTimeout = 200 * time.Millisecond
+		s.shutdownTimeout = 5 * time.Second
+	})
+	nc := dialRaw(t, &testServer{URL: "http" + strings.TrimPrefix(url, "ws")})
 	io.WriteString(nc, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc")
 	time.Sleep(50 * time.Millisecond) // the request reaches net/http
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run = %v, want a clean shutdown", err)
-		}
-	case <-time.After(4 * time.Second):
-		t.Fatal("shutdown waited for the stalled request")
+	// Without a bound on reading the request, Shutdown would wait out its 5 s and fail.
+	if err := wait(); err != nil {
+		t.Errorf("run = %v, want a clean shutdown", err)
 	}
 }
 
@@ -689,7 +662,7 @@ func selfSignedCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool
 
 func TestTLS(t *testing.T) {
 	certFile, keyFile, pool := selfSignedCert(t)
-	url, _, cancel, wait := runServer(t, mustConfig(t, "-tls-cert", certFile, "-tls-key", keyFile, "-subprotocols", "wamp"))
+	url, _, cancel, wait := runServer(t, mustConfig(t, "-tls-cert", certFile, "-tls-key", keyFile, "-subprotocols", "wamp"), nil)
 	wssURL := "wss" + strings.TrimPrefix(url, "ws")
 
 	c := dial(t, wssURL+"/ws", &conn.DialOptions{
