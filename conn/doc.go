@@ -12,8 +12,8 @@
 //   - §5.1–§5.4: reading and writing frames, masking (client to server only), fragmentation.
 //     [Conn.ReadMessage] and [Conn.WriteMessage] move whole messages; [Conn.NextReader] and
 //     [Conn.NextWriter] stream messages of any size; [Conn.BufferMessage] answers many messages
-//     with one system call, and [Conn.WriteMessageInPlace] sends a large message from a buffer
-//     with room for its header, in one write without a copy.
+//     with one system call, and [Conn.WriteMessageInPlace] sends a message from a buffer with
+//     room for its header, in one write without a copy.
 //   - §5.5: control frames. A ping is answered with a pong carrying the same payload, also in the
 //     middle of a fragmented message (the pongs to the pings between its fragments leave in one
 //     write once it has been read); an unsolicited pong is ignored.

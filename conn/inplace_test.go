@@ -12,8 +12,9 @@ import (
 // TestWriteMessageInPlace checks that a message written from a buffer with header room arrives
 // whole and unchanged, at every size around the boundaries of the header's length field (§5.2:
 // 7-bit, 16-bit and 64-bit lengths) and of the write buffer, alone or after buffered frames; that
-// a message too large for the write buffer leaves in a single write; and that a server leaves the
-// payload as it was, while a client has masked it in place (§5.3).
+// a message with nothing waiting before it, or too large to join what waits, leaves from the
+// caller's buffer, alone in a single write; and that a server leaves the payload as it was,
+// while a client has masked it in place (§5.3).
 func TestWriteMessageInPlace(t *testing.T) {
 	sizes := []int{0, 1, 125, 126, 65535, 65536, defaultBufferSize - 8, defaultBufferSize - 4, 3 * defaultBufferSize, 1 << 20}
 	for _, server := range []bool{true, false} {
@@ -23,7 +24,7 @@ func TestWriteMessageInPlace(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					a, b := net.Pipe()
 					t.Cleanup(func() { a.Close(); b.Close() })
-					counted := &countingConn{Conn: a}
+					counted := &firstWriteConn{countingConn: countingConn{Conn: a}}
 					w := newConn(counted, nil, server, 0, 0, 0, 0)
 					r := newConn(b, nil, !server, -1, 0, 0, 0)
 					msg := make([]byte, size)
@@ -56,27 +57,44 @@ func TestWriteMessageInPlace(t *testing.T) {
 					if err := <-errc; err != nil {
 						t.Fatal(err)
 					}
-					// The message is written in place when it does not fit in the write
-					// buffer after the frames waiting there.
+					// The message is written in place when nothing waits in the write
+					// buffer, or when it does not fit there after the frames waiting.
 					pending := 0
 					if afterBuffered {
 						pending = frame.Header{Length: 5, Masked: !server}.Size() + 5
 					}
 					header := frame.Header{Length: int64(size), Masked: !server}.Size()
-					large := pending+header+size > defaultBufferSize
-					if large && !afterBuffered {
+					inPlace := !afterBuffered || pending+header+size > defaultBufferSize
+					if !afterBuffered {
 						if n := counted.writes.Load(); n != 1 {
 							t.Errorf("%d writes for one message, want 1", n)
 						}
+						if want := &buf[HeaderRoom-header]; counted.first != want {
+							t.Errorf("the frame was written from %p, want from the caller's buffer at %p", counted.first, want)
+						}
 					}
 					changed := !bytes.Equal(buf[HeaderRoom:], msg)
-					if wantChanged := large && !server && size > 0; changed != wantChanged {
+					if wantChanged := inPlace && !server && size > 0; changed != wantChanged {
 						t.Errorf("payload changed in place = %v, want %v", changed, wantChanged)
 					}
 				})
 			}
 		}
 	}
+}
+
+// firstWriteConn is a countingConn that also records where the bytes of its first Write lay,
+// to tell a frame sent from the caller's buffer from one copied into the write buffer.
+type firstWriteConn struct {
+	countingConn
+	first *byte
+}
+
+func (c *firstWriteConn) Write(p []byte) (int, error) {
+	if c.first == nil && len(p) > 0 {
+		c.first = &p[0]
+	}
+	return c.countingConn.Write(p)
 }
 
 // TestWriteMessageInPlaceErrors checks the arguments WriteMessageInPlace and BufferMessageInPlace

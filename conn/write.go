@@ -49,14 +49,15 @@ func (c *Conn) BufferMessage(op frame.Opcode, p []byte) error {
 const HeaderRoom = frame.MaxHeaderSize
 
 // WriteMessageInPlace is WriteMessage for a payload that the caller has placed at
-// buf[HeaderRoom:], and whose buffer it lends to the Conn for the duration of the call. A
-// message too large for the write buffer then leaves in one write of one contiguous slice, its
-// frame header written into the room before the payload, with nothing copied: WriteMessage
-// copies the part of the payload that fits in the write buffer, and a client's WriteMessage
-// masks a copy of all of it, one buffer and one write at a time. On a client the payload is
-// masked in place (§5.3), so the contents of buf are undefined afterwards; on a server only
-// buf[:HeaderRoom] changes. A small message is copied into the write buffer as with
-// WriteMessage.
+// buf[HeaderRoom:], and whose buffer it lends to the Conn for the duration of the call. The
+// message then leaves in one write of one contiguous slice, its frame header written into the
+// room before the payload, with nothing copied: WriteMessage copies the payload, or the part of
+// it that fits, into the write buffer, and a client's WriteMessage masks a copy of all of it,
+// one buffer and one write at a time. On a client the payload is masked in place (§5.3), so the
+// contents of buf are undefined afterwards; on a server only buf[:HeaderRoom] changes. When
+// BufferMessage left frames waiting, a message that fits after them in the write buffer is
+// copied there and leaves with them, as with WriteMessage; a larger one follows them in the
+// same system call.
 //
 // A server that reads messages into its own buffers makes them this way by reading after
 // HeaderRoom bytes, as cmd/echo does. WriteMessageInPlace returns an error if buf is shorter
@@ -117,6 +118,11 @@ func (c *Conn) writeMessage(op frame.Opcode, buf []byte, room int, send bool) er
 	defer c.unlockWrite()
 	if err := c.writable(); err != nil {
 		return err
+	}
+	if room > 0 && send && c.pending == 0 {
+		// Nothing waits in the write buffer: the frame leaves from buf, its header in the room
+		// before the payload, in one write, with no buffer borrowed and nothing copied.
+		return c.writeFrameInPlace(h, buf)
 	}
 	if c.appendFrame(h, p) {
 		if send {
@@ -231,11 +237,11 @@ func (c *Conn) writeLargeFrame(h frame.Header, p []byte) error {
 	return c.wrote(0, err)
 }
 
-// writeFrameInPlace writes a data frame too large for the write buffer from buf, whose payload
-// starts at HeaderRoom: the header goes into the room just before the payload, and on a client
-// the payload is masked where it lies, so that the frame leaves in one write of one slice. When
-// frames wait in the write buffer, the frame follows them as writeLargeFrame sends it. The caller
-// holds messageMu and writeMu.
+// writeFrameInPlace writes a data frame from buf, whose payload starts at HeaderRoom: the header
+// goes into the room just before the payload, and on a client the payload is masked where it
+// lies, so that the frame leaves in one write of one slice. When frames wait in the write buffer
+// (the frame is then too large to join them there), it follows them as writeLargeFrame sends
+// it. The caller holds messageMu and writeMu.
 func (c *Conn) writeFrameInPlace(h frame.Header, buf []byte) error {
 	p := buf[HeaderRoom:]
 	if !c.server {

@@ -178,9 +178,9 @@ func (s *server) logMessage(c *conn.Conn, op frame.Opcode, n int) {
 // message without any buffer, and only then is one borrowed from a pool,
 // filled, echoed and given back. Once the pool holds buffers of the
 // messages' size, the loop allocates nothing. The payload is read after
-// conn.HeaderRoom bytes of room, where the reply's frame header goes: a
-// large reply then leaves in one write of one slice, neither copied nor
-// gathered from two (see conn.WriteMessageInPlace).
+// conn.HeaderRoom bytes of room, where the reply's frame header goes: the
+// reply then leaves in one write of one slice, neither copied nor gathered
+// from two (see conn.WriteMessageInPlace).
 func (s *server) echo(c *conn.Conn) (messages int, err error) {
 	var deadline int64 // the write deadline set, in Unix nanoseconds
 	for {
