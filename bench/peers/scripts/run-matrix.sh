@@ -21,7 +21,8 @@
 #
 # Environment: LIBS (default "ours ours-http gorilla gorilla-stream gobwas gws gws-noutf8 coder tcp", with
 # -deflate "ours-deflate ours-deflate-takeover gorilla-deflate gws-deflate gws-deflate-takeover"),
-# DURATION, WARMUP, IDLE (connections; 0 skips the idle test), SETTLE.
+# DURATION, WARMUP, IDLE (connections; 0 skips the idle test), SETTLE, RUN (a regexp: only the
+# scenarios whose names match, e.g. RUN=/k1/ for the cells with one message in flight).
 # Everything stays on loopback. The servers and the generator raise their own open-file limits to
 # the hard limit; the idle test needs a hard limit above IDLE (+ a few) for both.
 set -euo pipefail
@@ -120,7 +121,7 @@ if [ "$IDLE" -gt 0 ]; then
 	stop_servers
 fi
 
-mapfile -t scenarios < <("$out/bin/wsload" -list -matrix "$matrix")
+mapfile -t scenarios < <("$out/bin/wsload" -list -matrix "$matrix" -run "${RUN:-}")
 read -r -a libs <<< "$LIBS"
 echo "# matrix $matrix: ${#scenarios[@]} scenarios × ${#libs[@]} servers × $reps, $DURATION each after $WARMUP, fresh servers"
 start_servers

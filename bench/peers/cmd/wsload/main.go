@@ -59,9 +59,9 @@ func main() {
 		matrix   = flag.String("matrix", "", "run a matrix: full (53 scenarios), quick (8), deflate (51) or deflate-quick (8)")
 		deflate  = flag.Bool("deflate", false, "offer permessage-deflate with no context takeover either way; require it")
 		takeover = flag.Bool("deflate-takeover", false, "offer permessage-deflate with client_no_context_takeover; require a server that keeps its context")
-		runRE    = flag.String("run", "", "with -matrix: only scenarios whose name matches this `regexp`")
+		runRE    = flag.String("run", "", "with -matrix (and -list): only scenarios whose name matches this `regexp`")
 		count    = flag.Int("count", 1, "run each scenario this many times")
-		list     = flag.Bool("list", false, "list the scenarios of -matrix (default full) and exit")
+		list     = flag.Bool("list", false, "list the scenarios of -matrix (default full) that match -run, and exit")
 		pid      = flag.Int("pid", 0, "server `PID` whose RSS to sample from /proc")
 		idle     = flag.Int("idle", 0, "idle test: open `N` connections, measure server RSS per connection, echo 1 KiB on each, measure again")
 		settle   = flag.Duration("settle", 2*time.Second, "idle test: wait before each RSS reading")
@@ -72,7 +72,7 @@ func main() {
 	flag.Parse()
 
 	if *list {
-		for _, s := range pickMatrix(*matrix) {
+		for _, s := range matrixScenarios(*matrix, *runRE) {
 			fmt.Println(s.Name())
 		}
 		return
@@ -100,18 +100,7 @@ func main() {
 	var scenarios []load.Scenario
 	switch {
 	case *matrix != "":
-		re, err := regexp.Compile(*runRE)
-		if err != nil {
-			log.Fatal(err)
-		}
-		for _, s := range pickMatrix(*matrix) {
-			if re.MatchString(s.Name()) {
-				scenarios = append(scenarios, s)
-			}
-		}
-		if len(scenarios) == 0 {
-			log.Fatalf("no scenario of -matrix %s matches -run %q", *matrix, *runRE)
-		}
+		scenarios = matrixScenarios(*matrix, *runRE)
 	case *idle == 0 || flagsSet("conns", "inflight", "size", "text", "ctext", "binary", "frag", "messages"):
 		size, err := load.ParseSize(*sizeStr)
 		if err != nil {
@@ -191,6 +180,25 @@ func pickMatrix(name string) []load.Scenario {
 	}
 	log.Fatalf("-matrix %q: want full, quick, deflate or deflate-quick", name)
 	return nil
+}
+
+// matrixScenarios returns the scenarios of the named matrix whose names match the regexp run,
+// and exits if none does.
+func matrixScenarios(name, run string) []load.Scenario {
+	re, err := regexp.Compile(run)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var picked []load.Scenario
+	for _, s := range pickMatrix(name) {
+		if re.MatchString(s.Name()) {
+			picked = append(picked, s)
+		}
+	}
+	if len(picked) == 0 {
+		log.Fatalf("no scenario of -matrix %s matches -run %q", name, run)
+	}
+	return picked
 }
 
 // flagsSet reports whether any of the named flags was given on the command line.
