@@ -28,6 +28,29 @@ func serveOursConn(nc net.Conn) {
 // serveOurs is ours-http: the same echo behind conn.Upgrade in a net/http handler.
 func serveOurs(w http.ResponseWriter, r *http.Request) { echoOurs(w, r, nil) }
 
+// serveOursSimple is ours-simple: the seed document's gorilla echo loop written against our API,
+// as an application would first write it. The handler keeps the connection (and its goroutine)
+// and reads each message into the buffer of the last one, which grows to the largest message
+// and stays with the connection.
+func serveOursSimple(w http.ResponseWriter, r *http.Request) {
+	c, err := conn.Upgrade(w, r, nil)
+	if err != nil {
+		return // Upgrade has answered with the HTTP error
+	}
+	defer c.CloseNow()
+	var buf []byte
+	for {
+		op, p, err := c.ReadMessage(buf)
+		if err != nil {
+			return // *conn.CloseError after the close handshake, or a protocol error
+		}
+		buf = p
+		if err := c.WriteMessage(op, p); err != nil && !errors.Is(err, conn.ErrCloseSent) {
+			return
+		}
+	}
+}
+
 // oursDeflate is ours with permessage-deflate (RFC 7692) at the defaults of
 // conn.CompressionOptions: flate.BestSpeed, messages under 128 bytes sent uncompressed, and no
 // context takeover: each message is compressed with a pooled compressor and the response

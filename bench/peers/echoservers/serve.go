@@ -35,6 +35,7 @@ type Lib struct {
 var Libs = []Lib{
 	{Name: "ours", UTF8: "library", Note: "as cmd/echo: conn.UpgradeConn on the raw net.Conn (no net/http), echo from a fresh goroutine, NextReader into a pooled buffer, BufferMessage while more input waits"},
 	{Name: "ours-http", UTF8: "library", Note: "as ours, upgraded with conn.Upgrade from a net/http handler that then returns"},
+	{Name: "ours-simple", UTF8: "library", Note: "the seed's echo loop on our API: conn.Upgrade in a net/http handler that keeps the connection, ReadMessage into the last message's buffer, WriteMessage"},
 	{Name: "gorilla", UTF8: "server", Note: "Upgrader, ReadMessage/WriteMessage; utf8.Valid on text"},
 	{Name: "gorilla-stream", UTF8: "server", Note: "Upgrader, NextReader/NextWriter streaming; incremental UTF-8 check"},
 	{Name: "gobwas", UTF8: "server", Note: "low-level ws.Upgrade on net.Conn, ReadHeaderBuffer, Cipher, one write per frame; utf8.Valid on text"},
@@ -70,6 +71,8 @@ func Handler(name string) http.Handler {
 	switch name {
 	case "ours-http":
 		return http.HandlerFunc(serveOurs)
+	case "ours-simple":
+		return http.HandlerFunc(serveOursSimple)
 	case "gorilla":
 		return http.HandlerFunc(serveGorilla)
 	case "gorilla-stream":

@@ -19,7 +19,7 @@
 #   -reps N    run the matrix N times (interleaved); the tables show medians.
 #   -out DIR   keep binaries, logs, results.jsonl and table.md there (default: a new /tmp dir).
 #
-# Environment: LIBS (default "ours ours-http gorilla gorilla-stream gobwas gws gws-noutf8 coder tcp", with
+# Environment: LIBS (default "ours ours-http ours-simple gorilla gorilla-stream gobwas gws gws-noutf8 coder tcp", with
 # -deflate "ours-deflate ours-deflate-takeover gorilla-deflate gws-deflate gws-deflate-takeover"),
 # DURATION, WARMUP, IDLE (connections; 0 skips the idle test), SETTLE, RUN (a regexp: only the
 # scenarios whose names match, e.g. RUN=/k1/ for the cells with one message in flight).
@@ -51,7 +51,7 @@ if [ -n "$deflate" ]; then
 	fi
 	table_flags=-deflate
 else
-	LIBS="${LIBS:-ours ours-http gorilla gorilla-stream gobwas gws gws-noutf8 coder tcp}"
+	LIBS="${LIBS:-ours ours-http ours-simple gorilla gorilla-stream gobwas gws gws-noutf8 coder tcp}"
 	matrix=$mode
 	table_flags=""
 fi
