@@ -18,7 +18,8 @@
 // of payload and the share of echoes that came compressed.
 //
 // One line per scenario: messages per second, payload MB/s, round-trip p50 and p99, errors, and
-// with -pid the server's RSS before, at its peak and after. -json FILE appends the same as one JSON
+// with -pid the server's CPU time per message in the measured window and its RSS before, at its
+// peak and after. -json FILE appends the same as one JSON
 // object per line. The generator raises its own open file limit; the server needs one above the
 // number of connections too (peerecho raises its soft limit; otherwise ulimit -n).
 package main
@@ -62,7 +63,7 @@ func main() {
 		runRE    = flag.String("run", "", "with -matrix (and -list): only scenarios whose name matches this `regexp`")
 		count    = flag.Int("count", 1, "run each scenario this many times")
 		list     = flag.Bool("list", false, "list the scenarios of -matrix (default full) that match -run, and exit")
-		pid      = flag.Int("pid", 0, "server `PID` whose RSS to sample from /proc")
+		pid      = flag.Int("pid", 0, "server `PID` whose RSS and CPU time to sample from /proc")
 		idle     = flag.Int("idle", 0, "idle test: open `N` connections, measure server RSS per connection, echo 1 KiB on each, measure again")
 		settle   = flag.Duration("settle", 2*time.Second, "idle test: wait before each RSS reading")
 		timeout  = flag.Duration("timeout", 10*time.Second, "longest wait for a handshake, read or write")

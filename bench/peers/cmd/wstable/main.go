@@ -214,6 +214,14 @@ func human(x float64) string {
 	return fmt.Sprintf("%.0f", x)
 }
 
+// micros formats a time in µs, or a dash when it was not measured.
+func micros(x float64) string {
+	if math.IsNaN(x) || x <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f", x)
+}
+
 func ratio(x float64) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return "—"
@@ -326,7 +334,7 @@ func (t *table) print() {
 		oLo, oHi := t.spread(c.scenario, t.ours)
 		bLo, bHi := t.spread(c.scenario, c.best)
 		note := ""
-		if t.overlaps(c) {
+		if c.vsBest < 1 && t.overlaps(c) {
 			note = "; the runs overlap"
 		}
 		fmt.Printf("- %s: %s of %s (ours %s–%s, %s %s–%s%s)\n", c.scenario, ratio(c.vsBest), c.best,
@@ -335,6 +343,7 @@ func (t *table) print() {
 	fmt.Println()
 
 	t.printLatency()
+	t.printCPU()
 	t.printRSS()
 	t.printIdle("a 1 KiB echo")
 	t.printTargets(gmVsBestPeer, bestName, geomean(vsBest), cells, errs)
@@ -347,14 +356,58 @@ func (t *table) printLatency() {
 		return
 	}
 	fmt.Printf("### Latency of one 16 B message at a time on one connection (%s), median of runs\n\n", latencyScenario)
-	fmt.Println("| lib | p50 µs | p99 µs | p50 / tcp | p99 / tcp |")
-	fmt.Println("|---|---:|---:|---:|---:|")
+	fmt.Println("| lib | p50 µs | p99 µs | p50 / tcp | p99 / tcp | server CPU µs per message |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|")
 	p50 := func(r load.Result) float64 { return r.P50us }
 	p99 := func(r load.Result) float64 { return r.P99us }
+	cpu := func(r load.Result) float64 { return r.ServerCPUus }
 	tp50, tp99 := t.stat(latencyScenario, t.tcp, p50), t.stat(latencyScenario, t.tcp, p99)
 	for _, l := range t.labels {
-		a, b := t.stat(latencyScenario, l, p50), t.stat(latencyScenario, l, p99)
-		fmt.Printf("| %s | %.1f | %.1f | %s | %s |\n", l, a, b, ratio(a/tp50), ratio(b/tp99))
+		a, b, c := t.stat(latencyScenario, l, p50), t.stat(latencyScenario, l, p99), t.stat(latencyScenario, l, cpu)
+		fmt.Printf("| %s | %.1f | %.1f | %s | %s | %s |\n", l, a, b, ratio(a/tp50), ratio(b/tp99), micros(c))
+	}
+	fmt.Println()
+}
+
+// printCPU prints the server's CPU time per message, when wsload measured it (-pid): the
+// geometric mean over all cells, over those with one message in flight and over the others,
+// and each library's against ours.
+func (t *table) printCPU() {
+	cpu := func(r load.Result) float64 { return r.ServerCPUus }
+	type group struct {
+		name string
+		keep func(load.Scenario) bool
+	}
+	groups := []group{
+		{"all cells", func(load.Scenario) bool { return true }},
+		{"k1 cells", func(s load.Scenario) bool { return s.InFlight == 1 }},
+		{"k16 cells", func(s load.Scenario) bool { return s.InFlight > 1 }},
+	}
+	gm := map[string][]float64{} // label → geomean per group
+	measured := false
+	for _, l := range t.labels {
+		for _, g := range groups {
+			var xs []float64
+			for _, name := range t.scenarios {
+				if sc, err := load.Lookup(name); err == nil && g.keep(sc) {
+					if x := t.stat(name, l, cpu); x > 0 {
+						xs = append(xs, x)
+						measured = true
+					}
+				}
+			}
+			gm[l] = append(gm[l], geomean(xs))
+		}
+	}
+	if !measured {
+		return
+	}
+	fmt.Println("### Server CPU time per message (user + system, µs; geomean of the cells' medians)")
+	fmt.Println()
+	fmt.Println("| lib | all cells | k1 cells | k16 cells | " + t.ours + " / lib (all cells) |")
+	fmt.Println("|---|---:|---:|---:|---:|")
+	for _, l := range t.labels {
+		fmt.Printf("| %s | %.1f | %.1f | %.1f | %s |\n", l, gm[l][0], gm[l][1], gm[l][2], ratio(gm[t.ours][0]/gm[l][0]))
 	}
 	fmt.Println()
 }
