@@ -407,7 +407,7 @@ func (t *table) printCPU() {
 	fmt.Println("| lib | all cells | k1 cells | k16 cells | " + t.ours + " / lib (all cells) |")
 	fmt.Println("|---|---:|---:|---:|---:|")
 	for _, l := range t.labels {
-		fmt.Printf("| %s | %.1f | %.1f | %.1f | %s |\n", l, gm[l][0], gm[l][1], gm[l][2], ratio(gm[t.ours][0]/gm[l][0]))
+		fmt.Printf("| %s | %s | %s | %s | %s |\n", l, micros(gm[l][0]), micros(gm[l][1]), micros(gm[l][2]), ratio(gm[t.ours][0]/gm[l][0]))
 	}
 	fmt.Println()
 }
