@@ -74,8 +74,8 @@ type Result struct {
 
 	// ServerCPUus is the CPU time, user and system, the server process used in the measured
 	// window per message echoed in it, in µs (10 ms resolution over the window). Where the
-	// rate follows the scheduler's wake-ups, as with one message in flight, it varies far less
-	// from run to run than the rate does.
+	// rate follows the scheduler's wake-ups, as with one message in flight, it varies less from
+	// run to run than the rate does.
 	ServerCPUus float64 `json:"server_cpu_us_per_msg,omitempty"`
 
 	Start time.Time `json:"start"`

@@ -19,9 +19,9 @@
 //
 // One line per scenario: messages per second, payload MB/s, round-trip p50 and p99, errors, and
 // with -pid the server's CPU time per message in the measured window and its RSS before, at its
-// peak and after. -json FILE appends the same as one JSON
-// object per line. The generator raises its own open file limit; the server needs one above the
-// number of connections too (peerecho raises its soft limit; otherwise ulimit -n).
+// peak and after. -json FILE appends the same as one JSON object per line. The generator raises
+// its own open file limit; the server needs one above the number of connections too (peerecho
+// raises its soft limit; otherwise ulimit -n).
 package main
 
 import (

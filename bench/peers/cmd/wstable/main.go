@@ -404,7 +404,11 @@ func (t *table) printCPU() {
 	}
 	fmt.Println("### Server CPU time per message (user + system, µs; geomean of the cells' medians)")
 	fmt.Println()
-	fmt.Println("| lib | all cells | k1 cells | k16 cells | " + t.ours + " / lib (all cells) |")
+	header := "| lib |"
+	for _, g := range groups {
+		header += " " + g.name + " |"
+	}
+	fmt.Println(header + " " + t.ours + " / lib (" + groups[0].name + ") |")
 	fmt.Println("|---|---:|---:|---:|---:|")
 	for _, l := range t.labels {
 		fmt.Printf("| %s | %s | %s | %s | %s |\n", l, micros(gm[l][0]), micros(gm[l][1]), micros(gm[l][2]), ratio(gm[t.ours][0]/gm[l][0]))
