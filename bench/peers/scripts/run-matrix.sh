@@ -8,7 +8,7 @@
 # Usage: scripts/run-matrix.sh [-deflate] [-quick] [-reps N] [-out DIR]
 #
 #   (default)  the 53-scenario matrix, 1 s measured after 0.25 s of warm-up per scenario and
-#              library, idle test at 10 000 connections: about 10 minutes per repetition plus 2 for the
+#              library, idle test at 10 000 connections: about 11 minutes per repetition plus 3 for the
 #              idle test.
 #   -quick     8 scenarios, 0.5 s each after 0.2 s, idle test at 2 000: about 2 minutes.
 #   -deflate   permessage-deflate instead: the 51-scenario deflate matrix (-quick: its 8) against
