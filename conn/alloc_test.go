@@ -59,15 +59,10 @@ func TestEchoAllocationFree(t *testing.T) {
 					for i := range msg[HeaderRoom:] {
 						msg[HeaderRoom+i] = 'a' + byte(i%26)
 					}
-					var err error
-					if inPlace {
-						err = c.WriteMessageInPlace(tc.op, msg)
-					} else {
-						err = c.WriteMessage(tc.op, msg[HeaderRoom:])
-					}
-					if err != nil {
+					if err := writeEitherWay(c, tc.op, msg, inPlace); err != nil {
 						t.Fatal(err)
 					}
+					var err error
 					if _, buf, err = c.ReadMessage(buf); err != nil {
 						t.Fatal(err)
 					}

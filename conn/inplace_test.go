@@ -83,6 +83,15 @@ func TestWriteMessageInPlace(t *testing.T) {
 	}
 }
 
+// writeEitherWay sends buf[HeaderRoom:] as one message: with WriteMessageInPlace when inPlace,
+// and otherwise with WriteMessage.
+func writeEitherWay(c *Conn, op frame.Opcode, buf []byte, inPlace bool) error {
+	if inPlace {
+		return c.WriteMessageInPlace(op, buf)
+	}
+	return c.WriteMessage(op, buf[HeaderRoom:])
+}
+
 // firstWriteConn is a countingConn that also records where the bytes of its first Write lay,
 // to tell a frame sent from the caller's buffer from one copied into the write buffer.
 type firstWriteConn struct {

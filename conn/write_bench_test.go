@@ -29,13 +29,7 @@ func BenchmarkWriteMessage(b *testing.B) {
 					b.SetBytes(int64(size))
 					b.ReportAllocs()
 					for b.Loop() {
-						var err error
-						if inPlace {
-							err = c.WriteMessageInPlace(frame.OpBinary, buf)
-						} else {
-							err = c.WriteMessage(frame.OpBinary, buf[HeaderRoom:])
-						}
-						if err != nil {
+						if err := writeEitherWay(c, frame.OpBinary, buf, inPlace); err != nil {
 							b.Fatal(err)
 						}
 					}
