@@ -2,7 +2,7 @@
 Wsconform is a conformance suite for WebSocket (RFC 6455) servers and clients,
 in the manner of the Autobahn TestSuite: a few hundred cases that send frames
 crafted byte by byte, valid and invalid, and judge what the endpoint does. The
-cases live in package conn/conform; this is their command line.
+cases live in package conform; this is their command line.
 
 The cases come in families, as Autobahn's do: 1 framing, 2 pings and pongs,
 3 reserved bits, 4 opcodes, 5 fragmentation, 6 UTF-8, 7 the close handshake,

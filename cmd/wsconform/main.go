@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rfc6455/ws/conn/conform"
+	"github.com/rfc6455/ws/conform"
 )
 
 // Exit statuses.

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/rfc6455/ws/conn/conform"
+	"github.com/rfc6455/ws/conform"
 )
 
 // printResult prints one case's verdict on a line, as -v does while cases run.

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rfc6455/ws/conn/conform"
+	"github.com/rfc6455/ws/conform"
 	"github.com/rfc6455/ws/frame"
 	"github.com/rfc6455/ws/handshake"
 	"github.com/rfc6455/ws/mask"

@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfc6455/ws/conform"
 	"github.com/rfc6455/ws/conn"
-	"github.com/rfc6455/ws/conn/conform"
 	"github.com/rfc6455/ws/frame"
 )
 

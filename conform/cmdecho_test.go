@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rfc6455/ws/conn/conform"
+	"github.com/rfc6455/ws/conform"
 )
 
 func TestCmdEcho(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/rfc6455/ws/conn/conform"
+	"github.com/rfc6455/ws/conform"
 	"github.com/rfc6455/ws/frame"
 )
 

@@ -13,8 +13,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/rfc6455/ws/conform"
 	"github.com/rfc6455/ws/conn"
-	"github.com/rfc6455/ws/conn/conform"
 	"github.com/rfc6455/ws/frame"
 )
 

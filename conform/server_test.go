@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rfc6455/ws/conform"
 	"github.com/rfc6455/ws/conn"
-	"github.com/rfc6455/ws/conn/conform"
 )
 
 // fetch opens a WebSocket to url and returns the text message it sends before closing.

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rfc6455/ws/conform"
 	"github.com/rfc6455/ws/conn"
-	"github.com/rfc6455/ws/conn/conform"
 )
 
 // The compression runs take cases by these patterns (see conform.Select). Without the race

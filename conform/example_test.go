@@ -8,8 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 
+	"github.com/rfc6455/ws/conform"
 	"github.com/rfc6455/ws/conn"
-	"github.com/rfc6455/ws/conn/conform"
 )
 
 // A server is tested with CheckServer: here our own echo handler (see echoHandler), on a few
