@@ -64,6 +64,45 @@ type DialOptions struct {
 	// Compression, if set, offers permessage-deflate (RFC 7692) with these parameters; the
 	// server may accept it or not (Conn.Compressed tells).
 	Compression *CompressionOptions
+
+	// MaxHeaderBytes bounds the head of the server's handshake response, and of an HTTP
+	// proxy's answer to CONNECT: the status line and every header line, through the empty
+	// line that ends them. 0 means DefaultMaxHeaderBytes, the limit a server built on this
+	// package puts on a request head. A longer head fails Dial with ErrResponseHeadTooLarge
+	// before more of it is read, so a hostile server cannot make the client hold more.
+	MaxHeaderBytes int
+}
+
+// ErrResponseHeadTooLarge is the error of Dial (wrapped, with the limit) when the server's
+// handshake response, or a proxy's CONNECT response, has a head over DialOptions.MaxHeaderBytes.
+var ErrResponseHeadTooLarge = errors.New("conn: response head too large")
+
+// maxHeaderBytes returns the limit on a response head that opts ask for.
+func (opts *DialOptions) maxHeaderBytes() int {
+	if opts.MaxHeaderBytes <= 0 {
+		return DefaultMaxHeaderBytes
+	}
+	return opts.MaxHeaderBytes
+}
+
+// readResponseHead reads an HTTP/1.1 response to req from r with at most limit bytes for its
+// head. http.ReadResponse reads a head of any size, line by line, into memory, so the bytes it
+// may take from the connection are counted out to it: once limit bytes have gone by without
+// the empty line that ends the head, the reader sees the end of its input and the error names
+// the limit. The body, read afterwards through the same reader, gets maxErrorBody more bytes;
+// only a refused handshake has one.
+func readResponseHead(r io.Reader, bufferSize, limit int, req *http.Request) (*bufio.Reader, *http.Response, error) {
+	counted := &io.LimitedReader{R: r, N: int64(limit)}
+	br := bufio.NewReaderSize(counted, bufferSize)
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		if counted.N == 0 {
+			return nil, nil, fmt.Errorf("%w: more than %d bytes without the end of the head (DialOptions.MaxHeaderBytes)", ErrResponseHeadTooLarge, limit)
+		}
+		return nil, nil, err
+	}
+	counted.N += maxErrorBody
+	return br, resp, nil
 }
 
 // ErrBadURL is the error of Dial for a URL that is not a WebSocket URL (§3).
@@ -165,8 +204,7 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 
 	// Bytes the server sent right after its 101 response are the first frame: they are handed
 	// to the Conn.
-	br := bufio.NewReaderSize(nc, responseBufferSize)
-	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet, URL: u})
+	br, resp, err := readResponseHead(nc, responseBufferSize, opts.maxHeaderBytes(), &http.Request{Method: http.MethodGet, URL: u})
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the handshake response: %w", err)
 	}
@@ -252,12 +290,12 @@ func dialThroughProxy(ctx context.Context, u *url.URL, secure bool, addr string,
 	if proxyURL == nil {
 		return dial(ctx, "tcp", addr)
 	}
-	return dialProxy(ctx, dial, proxyURL, addr)
+	return dialProxy(ctx, dial, proxyURL, addr, opts.maxHeaderBytes())
 }
 
 // dialProxy connects to an HTTP (or HTTPS) proxy and asks it for a tunnel to addr with CONNECT
 // (RFC 9110 §9.3.6), as §4.1 describes for clients configured to use a proxy.
-func dialProxy(ctx context.Context, dial func(context.Context, string, string) (net.Conn, error), proxyURL *url.URL, addr string) (net.Conn, error) {
+func dialProxy(ctx context.Context, dial func(context.Context, string, string) (net.Conn, error), proxyURL *url.URL, addr string, maxHeaderBytes int) (net.Conn, error) {
 	var defaultPort string
 	switch proxyURL.Scheme {
 	case "http":
@@ -303,8 +341,7 @@ func dialProxy(ctx context.Context, dial func(context.Context, string, string) (
 	}
 	// The proxy sends nothing after its response until the tunnel carries our bytes, so a reader
 	// that stops at the end of the response loses nothing.
-	br := bufio.NewReaderSize(nc, 1024)
-	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
+	br, resp, err := readResponseHead(nc, 1024, maxHeaderBytes, &http.Request{Method: http.MethodConnect})
 	if err != nil {
 		return fail(err)
 	}
