@@ -71,7 +71,7 @@ func UpgradeConn(nc net.Conn, opts *UpgradeOptions) (*Conn, error) {
 		return nil, readHeadFailed(nc, err, deadline, opts)
 	}
 	if err := st.req.Parse(head); err != nil {
-		return nil, refuseConn(nc, err, deadline, opts)
+		return nil, refuseConn(nc, err, st.req.Method, deadline, opts)
 	}
 	return upgradeRequest(nc, &st.req, buffered, deadline, opts)
 }
@@ -119,7 +119,7 @@ func maxHeaderBytes(opts *UpgradeOptions) int {
 func readHeadFailed(nc net.Conn, err error, deadline time.Time, opts *UpgradeOptions) error {
 	var herr *handshake.Error
 	if errors.As(err, &herr) {
-		return refuseConn(nc, herr, deadline, opts)
+		return refuseConn(nc, herr, "", deadline, opts)
 	}
 	nc.Close()
 	return fmt.Errorf("conn: upgrade: reading the request: %w", err)
@@ -129,10 +129,10 @@ func readHeadFailed(nc net.Conn, err error, deadline time.Time, opts *UpgradeOpt
 // refusal, or the 101 response and the Conn.
 func upgradeRequest(nc net.Conn, req *handshake.Request, buffered []byte, deadline time.Time, opts *UpgradeOptions) (*Conn, error) {
 	if err := req.Check(); err != nil {
-		return nil, refuseConn(nc, err, deadline, opts)
+		return nil, refuseConn(nc, err, req.Method, deadline, opts)
 	}
 	if err := checkOriginConn(nc, req, opts); err != nil {
-		return nil, refuseConn(nc, err, deadline, opts)
+		return nil, refuseConn(nc, err, req.Method, deadline, opts)
 	}
 	a := acceptance{key: req.Get("Sec-WebSocket-Key")}
 	if len(opts.Subprotocols) > 0 {
@@ -143,7 +143,7 @@ func upgradeRequest(nc net.Conn, req *handshake.Request, buffered []byte, deadli
 		offers, _ := req.Extensions()
 		var err error
 		if a.extensions, a.deflate, err = negotiateExtensions(offers, opts); err != nil {
-			refuseConn(nc, &handshake.Error{Status: http.StatusInternalServerError, Reason: "websocket: server misconfigured"}, deadline, opts)
+			refuseConn(nc, &handshake.Error{Status: http.StatusInternalServerError, Reason: "websocket: server misconfigured"}, req.Method, deadline, opts)
 			return nil, err
 		}
 	}
@@ -199,19 +199,19 @@ func (st *upgradeState) release() {
 }
 
 // refuseConn answers a refused handshake on nc with the HTTP response err calls for (see
-// handshake.Error.AppendResponse), closes nc and returns err. The handshake's deadline, set on
+// handshake.Error.AppendResponseTo, given the request's method if it is known), closes nc and returns err. The handshake's deadline, set on
 // nc, bounds the write.
 //
 // Closing a socket that still has unread bytes makes TCP send a reset, which can destroy the
 // response before the client reads it — and a client refused for a head too large is likely
 // still sending. So the write side is shut first and what the client still sends is drained,
 // in the background, until it closes or the close timeout passes.
-func refuseConn(nc net.Conn, err error, deadline time.Time, opts *UpgradeOptions) error {
+func refuseConn(nc net.Conn, err error, method string, deadline time.Time, opts *UpgradeOptions) error {
 	herr, ok := err.(*handshake.Error)
 	if !ok {
 		herr = &handshake.Error{Status: http.StatusBadRequest, Reason: err.Error()}
 	}
-	if _, werr := nc.Write(herr.AppendResponse(nil)); werr != nil {
+	if _, werr := nc.Write(herr.AppendResponseTo(nil, method)); werr != nil {
 		nc.Close()
 		return err
 	}

@@ -30,6 +30,19 @@ var errorOwned = []string{"Content-Type", "Content-Length"}
 // as with the function [AppendResponse]; so are Content-Type and
 // Content-Length. A Status outside 100–999 is written as 500.
 func (e *Error) AppendResponse(dst []byte) []byte {
+	return e.appendResponse(dst, true)
+}
+
+// AppendResponseTo is AppendResponse for a request with the given method.
+// The answer to a HEAD request has the same status line and fields,
+// Content-Length included, and no body: RFC 9110 §9.3.2 has a server send
+// no content in a response to HEAD, and a client would take a body for the
+// start of the next response.
+func (e *Error) AppendResponseTo(dst []byte, method string) []byte {
+	return e.appendResponse(dst, method != http.MethodHead)
+}
+
+func (e *Error) appendResponse(dst []byte, withBody bool) []byte {
 	status := e.Status
 	if status < 100 || status > 999 {
 		status = http.StatusInternalServerError
@@ -43,6 +56,9 @@ func (e *Error) AppendResponse(dst []byte) []byte {
 	dst = append(dst, "Content-Length: "...)
 	dst = strconv.AppendInt(dst, int64(len(e.Reason)+1), 10)
 	dst = append(dst, "\r\n\r\n"...)
+	if !withBody {
+		return dst
+	}
 	dst = append(dst, e.Reason...)
 	return append(dst, '\n')
 }

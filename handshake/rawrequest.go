@@ -357,11 +357,8 @@ func (r *Request) HasToken(name, token string) bool {
 // order and with the statuses of [CheckRequest], which see. It returns
 // nil if r is a valid opening handshake, or an *[Error].
 //
-// One more rule follows, which net/http enforces for CheckRequest in its
-// own way: the request must not have a body, that is, no
-// Transfer-Encoding and no Content-Length other than 0 (RFC 9112 §6.3):
-// 400. Whatever a client sends after a handshake request is read as
-// WebSocket frames, so a body would be taken for frames.
+// The last rule, no body, reads the Transfer-Encoding and Content-Length
+// fields themselves (RFC 9112 §6.3), since no net/http has parsed them.
 //
 // Check does not allocate when the request is valid.
 func (r *Request) Check() error {
@@ -370,12 +367,12 @@ func (r *Request) Check() error {
 		return err
 	}
 	if _, n := fields.first(hdrTransferEncoding); n > 0 {
-		return badRequest("an opening handshake request has no body, but this one has Transfer-Encoding")
+		return badRequest(reasonBodyTransferEncoding)
 	}
 	it := fields.values(hdrContentLength)
 	for v, ok := it.next(); ok; v, ok = it.next() {
 		if strings.Trim(v, "0") != "" || v == "" {
-			return badRequest("an opening handshake request has no body, but this one has a Content-Length")
+			return badRequest(reasonBodyContentLength)
 		}
 	}
 	return nil

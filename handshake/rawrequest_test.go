@@ -178,8 +178,10 @@ func TestRequestCheck(t *testing.T) {
 	}
 }
 
-// TestRequestCheckBody covers the one rule Request.Check has beyond
-// CheckRequest's: no body (RFC 9112 §6.3).
+// TestRequestCheckBody covers rule 8 of CheckRequest, no body (§4.1; RFC
+// 9112 §6.3), through both checks: Request.Check on the raw fields, and
+// CheckRequest on the request net/http parsed. A head that net/http refuses
+// to parse is answered 400 by net/http itself.
 func TestRequestCheckBody(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -202,6 +204,16 @@ func TestRequestCheckBody(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkVerdict(t, "Request.Check", r.Check(), tt.status, nil)
+
+			raw := string(rawHead(append(request("", nil), tt.extra...)...))
+			hr, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+			if err != nil {
+				if tt.status != bad {
+					t.Fatalf("http.ReadRequest: %v", err)
+				}
+				return
+			}
+			checkVerdict(t, "CheckRequest", CheckRequest(hr), tt.status, nil)
 		})
 	}
 	// The §4.2.1 rules come first: a POST with a body is told 405.

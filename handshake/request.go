@@ -77,14 +77,37 @@ func badRequest(reason string) *Error {
 //     version.
 //  7. Sec-WebSocket-Key must be one field whose value is base64 of
 //     exactly 16 bytes (§4.2.1 item 5, §11.3.1): 400.
+//  8. The request must have no body: no Transfer-Encoding and no
+//     Content-Length other than 0 (r.TransferEncoding and r.ContentLength,
+//     where net/http puts them): 400. §4.1 defines the handshake as a GET
+//     whose end is the end of its head, and whatever the client sends
+//     after it is read as WebSocket frames; a body would be taken for
+//     frames, while a proxy before the server, which ends the request
+//     where RFC 9112 §6 says, forwards it as a body — a request smuggled
+//     past the proxy.
 //
 // Every 426 carries "Upgrade: websocket", "Connection: Upgrade" and
 // "Sec-WebSocket-Version: 13" (see RFC 7230 §6.7).
 //
 // CheckRequest does not allocate when the request is valid.
 func CheckRequest(r *http.Request) error {
-	return checkRequest(r.Method, r.ProtoMajor, r.ProtoMinor, r.Host, headerView(r.Header))
+	if err := checkRequest(r.Method, r.ProtoMajor, r.ProtoMinor, r.Host, headerView(r.Header)); err != nil {
+		return err
+	}
+	switch {
+	case len(r.TransferEncoding) > 0:
+		return badRequest(reasonBodyTransferEncoding)
+	case r.ContentLength != 0:
+		return badRequest(reasonBodyContentLength)
+	}
+	return nil
 }
+
+// The reasons given for refusing a handshake request with a body (rule 8 of [CheckRequest]).
+const (
+	reasonBodyTransferEncoding = "an opening handshake request has no body, but this one has Transfer-Encoding"
+	reasonBodyContentLength    = "an opening handshake request has no body, but this one has a Content-Length"
+)
 
 // checkRequest is CheckRequest over the parts of a request that the rules
 // read, so that a request parsed by net/http and one parsed by
