@@ -30,7 +30,8 @@ func Markdown(rs []Requirement, ix *Index, tocs map[string]map[string]string) st
 	b.WriteString("conformance suite, which `conform.TestOurServer` and `conform.TestOurClient` run against our\n")
 	b.WriteString("server and client. Quotes are brief; the section is the source. Statuses: **tested**;\n")
 	b.WriteString("**implemented-untested**; **not-applicable** (binds someone else, the note says who);\n")
-	b.WriteString("**not-followed** (deliberately, the note says why).\n\n")
+	b.WriteString("**not-followed** (deliberately, the note says why). RFC 6455 §1 is non-normative and §2 defines\n")
+	b.WriteString("the keywords, so their sentences have no rows; MAY sentences are listed where they decide behaviour.\n\n")
 
 	b.WriteString("| RFC | rows | tested | implemented-untested | not-applicable | not-followed | untested MUST / MUST NOT |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, rfc := range RFCs(rs) {
