@@ -48,8 +48,9 @@ type DialOptions struct {
 	// DefaultHandshakeTimeout.
 	HandshakeTimeout time.Duration
 
-	// ReadLimit is the largest message accepted, in bytes; 0 means DefaultReadLimit and a
-	// negative value means no limit.
+	// ReadLimit is the largest message accepted, in bytes (inflated, for a compressed one);
+	// 0 means DefaultReadLimit, or DefaultCompressedReadLimit when permessage-deflate is
+	// negotiated, and a negative value means no limit.
 	ReadLimit int64
 
 	// ReadBufferSize and WriteBufferSize size the Conn's read and write buffers; 0 means 16 KiB,
@@ -227,6 +228,7 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 				return nil, resp, err
 			}
 			c.deflate = newDeflate(c, params, opts.Compression)
+			c.SetReadLimit(opts.ReadLimit)
 		}
 	}
 	return c, resp, nil

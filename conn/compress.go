@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 
 	"github.com/rfc6455/ws/frame"
@@ -44,6 +45,11 @@ type CompressionOptions struct {
 	// and fail the connection when asked to: ask for 9 or more.
 	ServerMaxWindowBits int
 	ClientMaxWindowBits int
+
+	// InflateBudget bounds the memory that ReadMessage grows for compressed messages across the
+	// Conns that share it (see InflateBudget). nil means a budget of DefaultInflateBudget shared
+	// by every Conn of the process that names none.
+	InflateBudget *InflateBudget
 }
 
 // check refuses options that compress/flate would refuse later.
@@ -95,9 +101,42 @@ var errRsv1Misplaced = &frame.ProtocolError{Code: frame.CloseProtocolError, Reas
 // Pools are the one package-level state here: like fmt's printer pool, they hold only free
 // objects, never anything of a connection.
 var (
-	writerPools [flate.BestCompression - flate.HuffmanOnly + 1]sync.Pool // by level
+	writerPools [flate.BestCompression - flate.HuffmanOnly + 1]writerPool // by level
 	readerPool  sync.Pool
 )
+
+// writerPool is a free list of compressors of one level. Unlike a sync.Pool, which keeps as
+// many as were ever in use at once until two garbage collections have passed (minutes, in an
+// idle process), it keeps at most maxPooledWriters: a compressor is 1.2 MiB, and after a burst
+// of a thousand connections compressing at once the process must shrink back. Compressing a
+// whole message takes a compressor for CPU time only, so a few per core serve any load.
+type writerPool struct {
+	mu   sync.Mutex
+	free []*flate.Writer
+}
+
+// maxPooledWriters bounds each writerPool.
+var maxPooledWriters = max(16, 4*runtime.GOMAXPROCS(0))
+
+func (p *writerPool) get() *flate.Writer {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.free); n > 0 {
+		fw := p.free[n-1]
+		p.free[n-1] = nil
+		p.free = p.free[:n-1]
+		return fw
+	}
+	return nil
+}
+
+func (p *writerPool) put(fw *flate.Writer) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) < maxPooledWriters {
+		p.free = append(p.free, fw)
+	}
+}
 
 // deflate is a connection's permessage-deflate state.
 type deflate struct {
@@ -119,11 +158,15 @@ type deflate struct {
 	window       []byte
 	wire         wireReader
 	inflated     int64 // bytes inflated of the current message, for the read limit
+	budget       *InflateBudget
 }
 
 // newDeflate returns the state for negotiated parameters, on the server or the client side.
 func newDeflate(c *Conn, params handshake.DeflateParams, opts *CompressionOptions) *deflate {
-	d := &deflate{level: opts.Level, threshold: opts.Threshold, writeEnabled: true}
+	d := &deflate{level: opts.Level, threshold: opts.Threshold, writeEnabled: true, budget: opts.InflateBudget}
+	if d.budget == nil {
+		d.budget = defaultInflateBudget
+	}
 	if d.level == 0 {
 		d.level = flate.BestSpeed
 	}
@@ -167,7 +210,7 @@ func (d *deflate) getWriter(w io.Writer) *flate.Writer {
 		}
 		return d.writer
 	}
-	if fw, ok := writerPools[d.level-flate.HuffmanOnly].Get().(*flate.Writer); ok {
+	if fw := writerPools[d.level-flate.HuffmanOnly].get(); fw != nil {
 		fw.Reset(&d.sink)
 		return fw
 	}
@@ -187,7 +230,19 @@ func (d *deflate) putWriter(fw *flate.Writer) {
 	if d.writeTakeover {
 		return
 	}
-	writerPools[d.level-flate.HuffmanOnly].Put(fw)
+	writerPools[d.level-flate.HuffmanOnly].put(fw)
+}
+
+// maxKeptOut is the largest compressed-message buffer a connection keeps between messages: a
+// buffer grown for one large message is dropped after it, so that it is not held for the
+// connection's life.
+const maxKeptOut = 64 << 10
+
+// trimOut drops d.out's memory after a message that grew it past maxKeptOut.
+func (d *deflate) trimOut() {
+	if d.out.Cap() > maxKeptOut {
+		d.out = bytes.Buffer{}
+	}
 }
 
 // compress deflates p into d.out and returns the message payload: the output of a sync flush

@@ -167,11 +167,12 @@ func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
 func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 
 // SetReadLimit sets the largest message the Conn accepts, in bytes counted across all its
-// fragments; 0 restores DefaultReadLimit and a negative n removes the limit. Call it before
-// reading or from the reading goroutine.
+// fragments (inflated, when they arrive compressed); 0 restores the default, DefaultReadLimit
+// or, when permessage-deflate was negotiated, DefaultCompressedReadLimit, and a negative n
+// removes the limit. Call it before reading or from the reading goroutine.
 func (c *Conn) SetReadLimit(n int64) {
 	if n == 0 {
-		n = DefaultReadLimit
+		n = c.defaultReadLimit()
 	}
 	c.readLimit = n
 }

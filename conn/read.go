@@ -31,6 +31,16 @@ const minInflateGrow = 512
 func (c *Conn) ReadMessage(buf []byte) (frame.Opcode, []byte, error) {
 	c.readMu.Lock()
 	defer c.unlockRead(true)
+	var reserved int64 // taken from the inflate budget by growInflated
+	op, buf, err := c.readMessage(buf, &reserved)
+	if reserved > 0 {
+		c.deflate.budget.release(reserved)
+	}
+	return op, buf, err
+}
+
+// readMessage is ReadMessage's work; *reserved counts what it took from the inflate budget.
+func (c *Conn) readMessage(buf []byte, reserved *int64) (frame.Opcode, []byte, error) {
 	buf = buf[:0]
 	if err := c.beginMessage(); err != nil {
 		return 0, buf, err
@@ -54,16 +64,16 @@ func (c *Conn) ReadMessage(buf []byte) (frame.Opcode, []byte, error) {
 				}
 				continue
 			}
-			// Grow by what the current frame still holds, but never far ahead of the bytes
-			// that actually arrived. A compressed message's size is unknown until inflated:
-			// double from a small start.
-			var want int64
 			if c.messageCompressed {
-				want = max(int64(len(buf)), minInflateGrow)
+				var err error
+				if buf, err = c.growInflated(buf, reserved); err != nil {
+					return 0, buf, err
+				}
 			} else {
-				want = min(c.frameLeft, max(int64(len(buf)), growStep))
+				// Grow by what the current frame still holds, but never far ahead of the
+				// bytes that actually arrived.
+				buf = slices.Grow(buf, int(min(c.frameLeft, max(int64(len(buf)), growStep))))
 			}
-			buf = slices.Grow(buf, int(want))
 		}
 		n, err := c.readBody(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -74,6 +84,30 @@ func (c *Conn) ReadMessage(buf []byte) (frame.Opcode, []byte, error) {
 			return 0, buf, err
 		}
 	}
+}
+
+// growInflated grows ReadMessage's buffer for a compressed message, whose size is unknown until
+// it is inflated: it doubles from a small start, never past one byte over the read limit, and
+// only with room taken from the inflate budget, which *reserved counts. A message that no
+// budget can hold fails the connection with ErrInflateBudget (RFC 7692 §8: an endpoint may
+// bound the resources a message takes).
+func (c *Conn) growInflated(buf []byte, reserved *int64) ([]byte, error) {
+	want := max(int64(len(buf)), minInflateGrow)
+	if c.readLimit >= 0 {
+		want = max(min(want, c.readLimit+1-int64(len(buf))), 1)
+	}
+	budget := c.deflate.budget
+	if !budget.reserve(want) {
+		return buf, c.fail(ErrInflateBudget)
+	}
+	grown := slices.Grow(buf, int(want))
+	// The allocator may round the new buffer up; count what it really holds.
+	if extra := int64(cap(grown)-cap(buf)) - want; extra > 0 {
+		budget.inUse.Add(extra)
+		want += extra
+	}
+	*reserved += want
+	return grown, nil
 }
 
 // NextReader starts reading the next data message and returns its opcode and a reader of its

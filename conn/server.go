@@ -26,8 +26,9 @@ type UpgradeOptions struct {
 	// CheckOrigin, if set, decides instead of OriginPatterns whether a request's origin is allowed.
 	CheckOrigin func(r *http.Request) bool
 
-	// ReadLimit is the largest message accepted, in bytes; 0 means DefaultReadLimit and a
-	// negative value means no limit.
+	// ReadLimit is the largest message accepted, in bytes (inflated, for a compressed one);
+	// 0 means DefaultReadLimit, or DefaultCompressedReadLimit when permessage-deflate is
+	// negotiated, and a negative value means no limit.
 	ReadLimit int64
 
 	// ReadBufferSize and WriteBufferSize size the Conn's read and write buffers; 0 means 16 KiB,
@@ -148,6 +149,7 @@ func startServer(nc net.Conn, buffered []byte, a acceptance, opts *UpgradeOption
 	c.subprotocol = a.protocol
 	if a.deflate != nil {
 		c.deflate = newDeflate(c, *a.deflate, opts.Compression)
+		c.SetReadLimit(opts.ReadLimit)
 	}
 	bufp := getBuffer(responseBufferSize)
 	defer putBuffer(bufp)

@@ -35,9 +35,11 @@ The flags are:
 		only same-origin requests (and clients that send no Origin); others
 		get 403 Forbidden (§4.2.2, §10.2).
 	-read-limit bytes
-		the largest message accepted, counted across its fragments; a larger
-		one closes the connection with 1009 (§7.4.1). Default 32 MiB; 0
-		means the default, a negative number no limit.
+		the largest message accepted, counted across its fragments (and
+		inflated, when compressed); a larger one closes the connection with
+		1009 (§7.4.1). 0, the default, means the library's default: 32 MiB,
+		or 4 MiB on a connection that negotiated compression, where a small
+		message may inflate a thousandfold. A negative number means no limit.
 	-tls-cert file, -tls-key file
 		serve https and wss with this certificate and key (PEM); give both or
 		neither.
@@ -48,6 +50,10 @@ The flags are:
 	-v
 		log every message (its opcode and length), not only one line per
 		connection.
+
+Messages of up to 64 KiB are read whole and echoed in one frame; a larger
+one is streamed back as it arrives, so that a connection never holds more
+than 64 KiB of a message, however large it is, or however far it inflates.
 
 Echo logs to standard error: one line when each connection ends, with the
 remote address, subprotocol, close code or error, message count and duration.

@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/rfc6455/ws/conn"
+	"time"
 )
 
 // config is everything the command line decides.
@@ -19,7 +18,8 @@ type config struct {
 	tlsCert      string
 	tlsKey       string
 	verbose      bool
-	compress     bool // accept permessage-deflate offers (RFC 7692)
+	compress     bool          // accept permessage-deflate offers (RFC 7692)
+	freeMemory   time.Duration // how often to give freed memory back to the OS; 0: never
 }
 
 // newFlagSet defines the command's flags on a new FlagSet that stores into
@@ -37,11 +37,12 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 			cfg.origins = splitList(s)
 			return nil
 		})
-	fs.Int64Var(&cfg.readLimit, "read-limit", conn.DefaultReadLimit, "largest message accepted, in `bytes`")
+	fs.Int64Var(&cfg.readLimit, "read-limit", 0, "largest message accepted, in `bytes`; 0: the library's default, 32 MiB, or 4 MiB with compression")
 	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "certificate `file` (PEM) for https/wss; needs -tls-key")
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "private key `file` (PEM) for https/wss; needs -tls-cert")
 	fs.BoolVar(&cfg.verbose, "v", false, "log every message")
 	fs.BoolVar(&cfg.compress, "compress", false, "accept permessage-deflate (RFC 7692) when the client offers it")
+	fs.DurationVar(&cfg.freeMemory, "free-memory", 0, "every `interval` in which connections ended, give the memory they freed back to the operating system at once (0: leave it to the Go runtime)")
 	return fs
 }
 

@@ -244,9 +244,9 @@ func TestClientThatDoesNotRead(t *testing.T) {
 	_, url, logs := startTunedServer(t, func(s *server) { s.writeTimeout = 200 * time.Millisecond })
 	c := dial(t, url+"/ws", nil)
 	// More than loopback's socket buffers hold in both directions, so the echo's write blocks.
-	if err := c.WriteMessage(frame.OpBinary, payload(frame.OpBinary, 24<<20)); err != nil {
-		t.Fatal(err)
-	}
+	// The server streams the echo of so large a message while it arrives, so it may drop the
+	// client before the whole message is sent: this write may fail.
+	c.WriteMessage(frame.OpBinary, payload(frame.OpBinary, 24<<20))
 	logs.waitFor(t, "i/o timeout")
 }
 
@@ -720,7 +720,7 @@ func TestTLSBadFiles(t *testing.T) {
 }
 
 func TestParseFlags(t *testing.T) {
-	defaults := config{addr: ":8080", readLimit: conn.DefaultReadLimit}
+	defaults := config{addr: ":8080"}
 	with := func(change func(*config)) config {
 		cfg := defaults
 		change(&cfg)

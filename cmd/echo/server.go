@@ -62,6 +62,7 @@ type server struct {
 
 	mu       sync.Mutex
 	conns    map[*conn.Conn]struct{} // live WebSocket connections
+	ended    int                     // WebSocket connections that have ended
 	closing  bool                    // shutdown has begun; refuse new connections
 	handlers sync.WaitGroup          // one per tracked connection
 }
@@ -181,6 +182,10 @@ func (s *server) logMessage(c *conn.Conn, op frame.Opcode, n int) {
 // conn.HeaderRoom bytes of room, where the reply's frame header goes: the
 // reply then leaves in one write of one slice, neither copied nor gathered
 // from two (see conn.WriteMessageInPlace).
+//
+// A message larger than maxWholeMessage is not held whole: its reply is
+// streamed (see stream), so that what a connection holds does not depend on
+// what its peer sends, nor on how far a compressed message inflates.
 func (s *server) echo(c *conn.Conn) (messages int, err error) {
 	var deadline int64 // the write deadline set, in Unix nanoseconds
 	for {
@@ -189,24 +194,30 @@ func (s *server) echo(c *conn.Conn) (messages int, err error) {
 			return messages, err
 		}
 		bufp := s.buffers.Get().(*[]byte)
-		buf, err := readAll(r, (*bufp)[:conn.HeaderRoom])
+		buf, whole, err := readUpTo(r, (*bufp)[:conn.HeaderRoom], conn.HeaderRoom+maxWholeMessage)
 		if err != nil {
 			return messages, err
 		}
-		if s.cfg.verbose {
-			s.logMessage(c, op, len(buf)-conn.HeaderRoom)
-		}
+		size := len(buf) - conn.HeaderRoom
 		deadline = s.renewWriteDeadline(c, deadline)
-		if c.Buffered() > 0 {
+		switch {
+		case !whole:
+			var n int
+			n, deadline, err = s.stream(c, op, r, buf, deadline)
+			size += n
+		case c.Buffered() > 0:
 			// The next message has already arrived: let this reply wait in the write
 			// buffer and go out with the next ones, in one system call. conn sends it
 			// at the latest when the read loop would wait for the network.
 			err = c.BufferMessageInPlace(op, buf)
-		} else {
+		default:
 			err = c.WriteMessageInPlace(op, buf)
 		}
 		*bufp = buf[:0]
 		s.buffers.Put(bufp)
+		if s.cfg.verbose {
+			s.logMessage(c, op, size)
+		}
 		if errors.Is(err, conn.ErrCloseSent) {
 			// Shutdown has sent our close frame from another goroutine.
 			// RFC 6455 §7.1.2: keep reading, and discarding, until the
@@ -217,6 +228,52 @@ func (s *server) echo(c *conn.Conn) (messages int, err error) {
 			return messages, err
 		}
 		messages++
+	}
+}
+
+// maxWholeMessage is the largest message echo holds whole; the reply to a
+// larger one is streamed. It is also the largest message buffer the pool
+// keeps.
+const maxWholeMessage = 64 << 10
+
+// stream echoes a message too large to hold: head, which holds its first
+// bytes after conn.HeaderRoom, goes out as the first fragments of a message
+// from NextWriter, and the rest follows as r yields it, through head's
+// memory. A peer that does not read the reply stops the copy (the write
+// deadline bounds the wait), and with it the reading: nothing is buffered
+// beyond head. It returns the bytes streamed after head, and the write
+// deadline as renewWriteDeadline does.
+//
+//go:noinline
+func (s *server) stream(c *conn.Conn, op frame.Opcode, r io.Reader, head []byte, deadline int64) (int, int64, error) {
+	w, err := c.NextWriter(op)
+	if err != nil {
+		return 0, deadline, err
+	}
+	if _, err := w.Write(head[conn.HeaderRoom:]); err != nil {
+		w.Close()
+		return 0, deadline, err
+	}
+	chunk := head[conn.HeaderRoom:cap(head)]
+	streamed := 0
+	for {
+		n, rerr := r.Read(chunk)
+		if n > 0 {
+			deadline = s.renewWriteDeadline(c, deadline)
+			if _, err := w.Write(chunk[:n]); err != nil {
+				w.Close()
+				return streamed, deadline, err
+			}
+			streamed += n
+		}
+		if rerr == io.EOF {
+			return streamed, deadline, w.Close()
+		}
+		if rerr != nil {
+			// The read error ends the connection; the reply cannot be finished.
+			w.Close()
+			return streamed, deadline, rerr
+		}
 	}
 }
 
@@ -239,22 +296,26 @@ func (s *server) renewWriteDeadline(c *conn.Conn, deadline int64) int64 {
 	return next.UnixNano()
 }
 
-// readAll appends what r yields up to io.EOF to buf, as io.ReadAll does, and
-// returns the result. The Conn behind r enforces the read limit (§10.4).
-func readAll(r io.Reader, buf []byte) ([]byte, error) {
-	for {
+// readUpTo appends what r yields to buf until io.EOF or until buf holds
+// limit bytes, and reports whether it reached io.EOF: whether buf holds the
+// whole message. The Conn behind r enforces the read limit (§10.4).
+func readUpTo(r io.Reader, buf []byte, limit int) ([]byte, bool, error) {
+	for len(buf) < limit {
 		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, max(len(buf), minMessageBuffer))
+			buf = slices.Grow(buf, min(max(len(buf), minMessageBuffer), limit-len(buf)))
 		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
+		n, err := r.Read(buf[len(buf):min(cap(buf), limit)])
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
-			return buf, nil
+			return buf, true, nil
 		}
 		if err != nil {
-			return buf, err
+			return buf, false, err
 		}
 	}
+	// A message of exactly limit bytes is not known to be whole until the
+	// next read: it is streamed, which costs it nothing but a frame.
+	return buf, false, nil
 }
 
 // minMessageBuffer is the size of a message buffer the first time it grows.
@@ -294,6 +355,7 @@ func (s *server) track(c *conn.Conn) bool {
 func (s *server) untrack(c *conn.Conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
+	s.ended++
 	s.mu.Unlock()
 	s.handlers.Done()
 }
@@ -378,6 +440,9 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		scheme = "wss"
 	}
 	s.log.Printf("listening on %s://%s/ws", scheme, ln.Addr())
+	if s.cfg.freeMemory > 0 {
+		go s.freeMemory(ctx, s.cfg.freeMemory)
+	}
 
 	// WebSocket handshakes are answered here (accept.go); every other
 	// request goes to srv through pages.
