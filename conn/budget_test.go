@@ -2,6 +2,8 @@ package conn
 
 import (
 	"bytes"
+	"compress/flate"
+	"io"
 	"testing"
 	"time"
 
@@ -123,5 +125,27 @@ func TestCompressedReadLimitDefault(t *testing.T) {
 	h, got := p.readFrame(t)
 	if h.Op != frame.OpBinary || len(got) != DefaultCompressedReadLimit+1 {
 		t.Fatalf("uncompressed connection: echo %v of %d bytes, want the %d-byte message", h.Op, len(got), DefaultCompressedReadLimit+1)
+	}
+}
+
+// TestWriterPoolBounded checks that the free list of compressors keeps no more than
+// maxPooledWriters, however many were in use at once: each is 1.2 MiB that an idle process
+// would otherwise keep.
+func TestWriterPoolBounded(t *testing.T) {
+	var p writerPool
+	for range maxPooledWriters + 10 {
+		fw, _ := flate.NewWriter(io.Discard, flate.BestSpeed)
+		p.put(fw)
+	}
+	if len(p.free) != maxPooledWriters {
+		t.Fatalf("pool holds %d compressors, want %d", len(p.free), maxPooledWriters)
+	}
+	for range maxPooledWriters {
+		if p.get() == nil {
+			t.Fatal("get returned nil while compressors were pooled")
+		}
+	}
+	if p.get() != nil {
+		t.Fatal("get returned a compressor from an empty pool")
 	}
 }

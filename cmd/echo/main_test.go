@@ -745,6 +745,8 @@ func TestParseFlags(t *testing.T) {
 		{"read limit", []string{"-read-limit", "1024"}, with(func(c *config) { c.readLimit = 1024 }), false},
 		{"read limit not a number", []string{"-read-limit", "1k"}, config{}, true},
 		{"verbose", []string{"-v"}, with(func(c *config) { c.verbose = true }), false},
+		{"free memory", []string{"-free-memory", "10s"}, with(func(c *config) { c.freeMemory = 10 * time.Second }), false},
+		{"free memory not a duration", []string{"-free-memory", "10"}, config{}, true},
 		{"tls pair", []string{"-tls-cert", "c.pem", "-tls-key", "k.pem"},
 			with(func(c *config) { c.tlsCert, c.tlsKey = "c.pem", "k.pem" }), false},
 		{"tls cert without key", []string{"-tls-cert", "c.pem"}, config{}, true},
