@@ -65,14 +65,15 @@ func deflateCrossSection() []conform.Case {
 	return selectCases(deflateCrossSectionPatterns)
 }
 
-// serverDeflate and clientDeflate are the compression options of the runs. The client offers
-// client_max_window_bits without a value, as browsers do, so that the cases that ask for the
-// client's window can.
+// serverDeflate and clientDeflate are the compression options of the runs: the defaults, as a
+// user first writes them. The client's default offer holds client_max_window_bits without a
+// value, as browsers' do, so that the cases that ask for the client's window can;
+// clientDeflateExact offers only what is set, which leaves it out.
 var (
 	serverDeflate         = &conn.UpgradeOptions{Compression: &conn.CompressionOptions{}}
 	serverDeflateTakeover = &conn.UpgradeOptions{Compression: &conn.CompressionOptions{ContextTakeover: true}}
-	clientDeflate         = &conn.DialOptions{Compression: &conn.CompressionOptions{ClientMaxWindowBits: -1}}
-	clientDeflateDefault  = &conn.DialOptions{Compression: &conn.CompressionOptions{}}
+	clientDeflate         = &conn.DialOptions{Compression: &conn.CompressionOptions{}}
+	clientDeflateExact    = &conn.DialOptions{Compression: &conn.CompressionOptions{ExactOffer: true}}
 )
 
 // requireCompressionPass fails the test unless every case of report is OK, or INFORMATIONAL when
@@ -117,16 +118,16 @@ func TestOurClientCompression(t *testing.T) {
 	requireCompressionPass(t, runs.deflateClient.wait(t), len(deflateCases()), never)
 }
 
-// TestOurClientCompressionDefault runs conn.Dial with the default compression options, which offer
-// no client_max_window_bits. The groups that ask for the client's window (13.3, 13.5, 13.8, 13.9,
+// TestOurClientCompressionExact runs conn.Dial with ExactOffer, which offers no
+// client_max_window_bits. The groups that ask for the client's window (13.3, 13.5, 13.8, 13.9,
 // 13.12) cannot, which RFC 7692 §7.1.2.2 leaves to the client: INFORMATIONAL. 13.7 falls back on
 // its second choice, as it is meant to: OK.
-func TestOurClientCompressionDefault(t *testing.T) {
+func TestOurClientCompressionExact(t *testing.T) {
 	t.Parallel()
 	startRuns()
 	windowAsked := func(id string) bool {
 		group := id[:strings.LastIndex(id, ".")]
 		return slices.Contains([]string{"13.3", "13.5", "13.8", "13.9", "13.12"}, group)
 	}
-	requireCompressionPass(t, runs.deflateClientDefault.wait(t), len(deflateCrossSection()), windowAsked)
+	requireCompressionPass(t, runs.deflateClientExact.wait(t), len(deflateCrossSection()), windowAsked)
 }

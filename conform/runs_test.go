@@ -50,7 +50,7 @@ var (
 		textAsBinaryServer, unmaskedServer, textAsBinaryClient *suiteRun // broken_test.go's peers, crossSection
 
 		// compression_test.go's runs: our stack with compression on, deflateCases or deflateCrossSection
-		deflateServer, deflateServerTakeover, deflateClient, deflateClientDefault *suiteRun
+		deflateServer, deflateServerTakeover, deflateClient, deflateClientExact *suiteRun
 		// broken_deflate_test.go's peers, deflateCrossSection
 		keepsTail, rsv1OnContinuation, ignoresNoContextTakeover *suiteRun
 	}
@@ -86,8 +86,8 @@ func startRuns() {
 		runs.deflateClient = startRun(func() (*conform.Report, error) {
 			return checkClient(deflateCases(), "conn.Dial+deflate", same, clientDeflate)
 		})
-		runs.deflateClientDefault = startRun(func() (*conform.Report, error) {
-			return checkClient(deflateCrossSection(), "conn.Dial+deflate-default", same, clientDeflateDefault)
+		runs.deflateClientExact = startRun(func() (*conform.Report, error) {
+			return checkClient(deflateCrossSection(), "conn.Dial+deflate-exact", same, clientDeflateExact)
 		})
 		for _, b := range []struct {
 			run   **suiteRun

@@ -39,12 +39,20 @@ type CompressionOptions struct {
 
 	// ServerMaxWindowBits and ClientMaxWindowBits (8–15; 0 means unset) limit the LZ77 window of
 	// the server's, or the client's, compressor (RFC 7692 §7.1.2). A client puts them in its offer;
-	// ClientMaxWindowBits -1 offers client_max_window_bits without a value, as browsers do. A
-	// server uses ClientMaxWindowBits to ask the client for a smaller window when its offer lets it.
-	// Peers built on zlib (Python's websockets among them) cannot compress with an 8-bit window
-	// and fail the connection when asked to: ask for 9 or more.
+	// a ClientMaxWindowBits of 0 (or -1) offers client_max_window_bits without a value, as
+	// browsers do: the server may then choose a smaller window for the client (§7.1.2.2), which
+	// costs the client nothing (it compresses Huffman-only for a window under 15 bits) and lets a
+	// server that keeps the client's window keep less. A server uses ClientMaxWindowBits to ask
+	// the client for a smaller window when its offer lets it. Peers built on zlib (Python's
+	// websockets among them) cannot compress with an 8-bit window and fail the connection when
+	// asked to: ask for 9 or more.
 	ServerMaxWindowBits int
 	ClientMaxWindowBits int
+
+	// ExactOffer makes a client offer only the parameters set here: a ClientMaxWindowBits of 0
+	// then leaves client_max_window_bits out of the offer, and the server cannot choose the
+	// client's window. For servers that refuse the parameter; a server ignores ExactOffer.
+	ExactOffer bool
 
 	// InflateBudget bounds the memory that ReadMessage grows for compressed messages across the
 	// Conns that share it (see InflateBudget). nil means a budget of DefaultInflateBudget shared
@@ -70,6 +78,13 @@ func (o *CompressionOptions) config(server bool) handshake.DeflateConfig {
 		cfg.ServerNoContextTakeover, cfg.ClientNoContextTakeover = !o.ContextTakeover, o.PeerNoContextTakeover
 	} else {
 		cfg.ClientNoContextTakeover, cfg.ServerNoContextTakeover = !o.ContextTakeover, o.PeerNoContextTakeover
+		if cfg.ClientMaxWindowBits == 0 && !o.ExactOffer {
+			// RFC 7692 §7.1.2.2: a bare client_max_window_bits says the client can honour
+			// whatever window the server chooses. One offer, as browsers send: a fallback
+			// offer without the parameters set here would let a server ignore a bound
+			// (PeerNoContextTakeover, ServerMaxWindowBits) the user set for memory's sake.
+			cfg.ClientMaxWindowBits = -1
+		}
 	}
 	return cfg
 }

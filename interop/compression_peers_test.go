@@ -79,7 +79,17 @@ func TestPythonCompressionServer(t *testing.T) {
 			name: "defaults", dial: &conn.CompressionOptions{},
 			sizes: deflateSizes, large: true,
 			// Our offer says we compress each message on our own (§7.1.1.2: a hint the server
-			// echoes); the library's default limits its own window to 2^12.
+			// echoes) and, as browsers do, lets the server choose our window (§7.1.2.2): the
+			// library's default limits both windows to 2^12, so conn compresses without
+			// back-references.
+			offer:   "permessage-deflate; client_no_context_takeover; client_max_window_bits",
+			respond: "permessage-deflate; client_no_context_takeover; server_max_window_bits=12; client_max_window_bits=12",
+			want:    deflateParams{ClientNoContextTakeover: true, ServerMaxWindowBits: 12, ClientMaxWindowBits: 12},
+		},
+		{
+			name: "exact offer", dial: &conn.CompressionOptions{ExactOffer: true},
+			sizes: deflateSmallSizes,
+			// Without client_max_window_bits in the offer the server cannot choose our window.
 			offer:   "permessage-deflate; client_no_context_takeover",
 			respond: "permessage-deflate; client_no_context_takeover; server_max_window_bits=12",
 			want:    deflateParams{ClientNoContextTakeover: true, ServerMaxWindowBits: 12, ClientMaxWindowBits: 15},
@@ -101,7 +111,7 @@ func TestPythonCompressionServer(t *testing.T) {
 			peer:    map[string]any{"client_no_context_takeover": true},
 			dial:    &conn.CompressionOptions{ContextTakeover: true, PeerNoContextTakeover: true, ServerMaxWindowBits: 10},
 			sizes:   deflateSmallSizes,
-			offer:   "permessage-deflate; server_no_context_takeover; server_max_window_bits=10",
+			offer:   "permessage-deflate; server_no_context_takeover; server_max_window_bits=10; client_max_window_bits",
 			respond: "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10",
 			want:    deflateParams{ServerNoContextTakeover: true, ClientNoContextTakeover: true, ServerMaxWindowBits: 10, ClientMaxWindowBits: 15},
 		},
@@ -185,7 +195,7 @@ func TestNodeCompressionServer(t *testing.T) {
 			name: "defaults, server keeps its window",
 			peer: map[string]any{"threshold": 0}, dial: &conn.CompressionOptions{},
 			sizes: deflateSizes, large: true,
-			offer:   "permessage-deflate; client_no_context_takeover",
+			offer:   "permessage-deflate; client_no_context_takeover; client_max_window_bits",
 			respond: "permessage-deflate; client_no_context_takeover",
 			want:    deflateParams{ClientNoContextTakeover: true, ServerMaxWindowBits: 15, ClientMaxWindowBits: 15},
 		},
