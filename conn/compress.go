@@ -130,8 +130,10 @@ type writerPool struct {
 	free []*flate.Writer
 }
 
-// maxPooledWriters bounds each writerPool.
-var maxPooledWriters = max(16, 4*runtime.GOMAXPROCS(0))
+// maxPooledWriters bounds each writerPool: two per core, at least four. More would be kept to no
+// purpose, and would cost more than their own size: the Go runtime sizes the heap it keeps
+// from the OS to twice what is live, pooled compressors included.
+var maxPooledWriters = max(4, 2*runtime.GOMAXPROCS(0))
 
 func (p *writerPool) get() *flate.Writer {
 	p.mu.Lock()
