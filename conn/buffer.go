@@ -115,6 +115,10 @@ type readBuffer struct {
 	rawN    int
 	rawErr  error
 	noWait  bool // the callback reports an empty socket instead of waiting
+
+	// live is the Conn's keepalive and ping state, nil until used: a read that times out asks
+	// it whether keepalive set the deadline (see liveness.onTimeout).
+	live livenessPointer
 }
 
 // smallReadSize is the size of a readBuffer's inline buffer: a few small frames (a chat
@@ -199,8 +203,37 @@ func (b *readBuffer) makeRoom(need int) {
 }
 
 // fill reads at least one more byte, keeping the unread ones, with room for need unread bytes in
-// all (need is at most b.size).
+// all (need is at most b.size). A read deadline that keepalive set does not end it: keepalive
+// pings, or fails the read with ErrPingTimeout.
 func (b *readBuffer) fill(need int) error {
+	for {
+		err := b.fillOnce(need)
+		l := b.live.Load()
+		if err == nil {
+			l.noteRead()
+			return nil
+		}
+		if retry, kerr := b.keepAlive(l, err); !retry {
+			return kerr
+		}
+	}
+}
+
+// keepAlive decides what becomes of a failed read: whether to retry it (a deadline keepalive
+// set), and otherwise the error to return.
+func (b *readBuffer) keepAlive(l *liveness, err error) (retry bool, _ error) {
+	if !l.keepingAlive() || !isTimeout(err) {
+		return false, err
+	}
+	retry, kerr := l.onTimeout()
+	if kerr != nil {
+		return false, kerr
+	}
+	return retry, err
+}
+
+// fillOnce is one read of fill.
+func (b *readBuffer) fillOnce(need int) error {
 	if b.err != nil {
 		err := b.err
 		b.err = nil
@@ -279,11 +312,20 @@ func (b *readBuffer) Read(p []byte) (int, error) {
 	}
 	if b.r == b.w {
 		if len(p) >= b.size && b.err == nil {
-			n, err := b.src.Read(p)
-			if n > 0 && err != nil {
-				b.err, err = err, nil
+			for {
+				n, err := b.src.Read(p)
+				l := b.live.Load()
+				if n > 0 {
+					l.noteRead()
+					if err != nil {
+						b.err, err = err, nil
+					}
+					return n, err
+				}
+				if retry, kerr := b.keepAlive(l, err); !retry {
+					return 0, kerr
+				}
 			}
-			return n, err
 		}
 		if err := b.fill(1); err != nil {
 			return 0, err

@@ -72,6 +72,17 @@ type DialOptions struct {
 	// package puts on a request head. A longer head fails Dial with ErrResponseHeadTooLarge
 	// before more of it is read, so a hostile server cannot make the client hold more.
 	MaxHeaderBytes int
+
+	// PingInterval turns keepalive on: after PingInterval without a byte from the peer, the
+	// Conn sends a ping (RFC 6455 §5.5.2), and if nothing at all arrives within PingTimeout
+	// (PingInterval when 0) it sends a close frame with 1011 if it can, closes the transport,
+	// and the read in progress returns a *CloseError with 1006 wrapping ErrPingTimeout. It finds
+	// peers that vanished without a FIN (a NAT or load balancer that dropped the connection, a
+	// machine turned off) and keeps such middleboxes from dropping an idle connection (AWS's
+	// load balancers do after 60 s by default). It works while a goroutine reads, as a
+	// connection's reader always is, and costs no goroutine or timer of its own: it moves the
+	// read deadline. 0 means off.
+	PingInterval, PingTimeout time.Duration
 }
 
 // ErrResponseHeadTooLarge is the error of Dial (wrapped, with the limit) when the server's
@@ -160,6 +171,7 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, *http.R
 		return nil, resp, fmt.Errorf("conn: dial %s: %w", rawURL, err)
 	}
 	nc.SetDeadline(time.Time{})
+	c.startKeepAlive(opts.PingInterval, opts.PingTimeout)
 	return c, resp, nil
 }
 

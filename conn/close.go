@@ -126,7 +126,7 @@ func (c *Conn) awaitPeerClose() {
 		}
 		// RFC 6455 §7.1.2 and §1.4: after sending a close frame an endpoint keeps reading,
 		// discarding data, until the peer's close frame arrives.
-		c.nc.SetReadDeadline(time.Now().Add(c.closeTimeout))
+		c.setReadDeadline(time.Now().Add(c.closeTimeout))
 		for c.readErr == nil {
 			if c.inMessage {
 				c.discardMessage()
@@ -159,7 +159,7 @@ func (c *Conn) peerClosed(code frame.CloseCode, reason string) error {
 		return c.readErr
 	}
 	// RFC 6455 §7.1.1: the client waits for the server to close TCP, for a bounded time.
-	c.nc.SetReadDeadline(time.Now().Add(c.closeTimeout))
+	c.setReadDeadline(time.Now().Add(c.closeTimeout))
 	io.Copy(io.Discard, &c.br)
 	c.closeTransport()
 	return c.readErr

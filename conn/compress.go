@@ -251,16 +251,9 @@ func (d *deflate) putWriter(fw *flate.Writer) {
 }
 
 // maxKeptOut is the largest compressed-message buffer a connection keeps between messages: a
-// buffer grown for one large message is dropped after it, so that it is not held for the
-// connection's life.
+// buffer grown for one large message is let go of, so that it is not held for the connection's
+// life.
 const maxKeptOut = 64 << 10
-
-// trimOut drops d.out's memory after a message that grew it past maxKeptOut.
-func (d *deflate) trimOut() {
-	if d.out.Cap() > maxKeptOut {
-		d.out = bytes.Buffer{}
-	}
-}
 
 // compress deflates p into d.out and returns the message payload: the output of a sync flush
 // without its final 00 00 ff ff (RFC 7692 §7.2.1).
@@ -271,6 +264,11 @@ func (d *deflate) compress(p []byte) []byte {
 	fw.Flush()
 	d.putWriter(fw)
 	out := d.out.Bytes()
+	if d.out.Cap() > maxKeptOut {
+		// The caller's slice keeps the buffer alive until the frame has left; after that it
+		// is garbage, not this connection's.
+		d.out = bytes.Buffer{}
+	}
 	return out[:len(out)-len(syncTail)]
 }
 

@@ -90,8 +90,6 @@ type Conn struct {
 	keyPos            int
 	text              frame.UTF8
 	control           [frame.MaxControlPayload]byte // control frame payloads, and scratch for discarding data
-	pingHandler       func([]byte)
-	pongHandler       func([]byte)
 	trace             func(sent bool, h frame.Header)
 
 	// Write side. writeMu is held while one frame goes onto the wire, so frames never
@@ -186,11 +184,15 @@ func (c *Conn) SetReadLimit(n int64) {
 // while the connection sat idle does not fail the connection at the peer's next ping.
 func (c *Conn) SetDeadline(t time.Time) error {
 	c.writeDeadline.Store(unixNano(t))
-	return c.nc.SetDeadline(t)
+	if err := c.nc.SetWriteDeadline(t); err != nil {
+		return err
+	}
+	return c.setReadDeadline(t)
 }
 
-// SetReadDeadline sets the deadline for reads; see SetDeadline.
-func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
+// SetReadDeadline sets the deadline for reads; see SetDeadline. With keepalive on, the
+// transport's read deadline is the earlier of this one and keepalive's next check.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.setReadDeadline(t) }
 
 // SetWriteDeadline sets the deadline for writes; see SetDeadline.
 func (c *Conn) SetWriteDeadline(t time.Time) error {
@@ -217,11 +219,11 @@ func unixNano(t time.Time) int64 {
 // inside a read. They may write, but must not call Close, which waits for that very goroutine
 // to read the peer's close frame and so would stall for the whole close timeout: use
 // CloseWrite there, and the read in progress goes on to return the peer's close.
-func (c *Conn) SetPingHandler(h func(payload []byte)) { c.pingHandler = h }
+func (c *Conn) SetPingHandler(h func(payload []byte)) { c.liveness().pingHandler = h }
 
 // SetPongHandler installs h to observe the payload of each pong received, solicited or not
 // (§5.5.3). h must not keep the slice after it returns.
-func (c *Conn) SetPongHandler(h func(payload []byte)) { c.pongHandler = h }
+func (c *Conn) SetPongHandler(h func(payload []byte)) { c.liveness().pongHandler = h }
 
 // SetTrace installs fn to be called with the header of every frame as it crosses the wire:
 // sent is true for frames this side writes and false for frames it reads. It is a window on the

@@ -344,8 +344,8 @@ func (c *Conn) handleControl(h frame.Header) error {
 	}
 	switch h.Op {
 	case frame.OpPing:
-		if c.pingHandler != nil {
-			c.pingHandler(p)
+		if l := c.br.live.Load(); l != nil && l.pingHandler != nil {
+			l.pingHandler(p)
 		}
 		// RFC 6455 §5.5.2: a ping is answered with a pong carrying the same application data,
 		// as soon as is practical. When more input has arrived with the ping, the pong waits
@@ -363,8 +363,8 @@ func (c *Conn) handleControl(h frame.Header) error {
 		c.pongWaiting = c.pongWaiting || later
 	case frame.OpPong:
 		// RFC 6455 §5.5.3: an unsolicited pong needs no answer.
-		if c.pongHandler != nil {
-			c.pongHandler(p)
+		if l := c.br.live.Load(); l != nil {
+			l.pong(p)
 		}
 	case frame.OpClose:
 		code, reason, err := frame.ParseClose(p)

@@ -62,6 +62,17 @@ type UpgradeOptions struct {
 	// server hold (net/http's default, 1 MiB, is sized for general HTTP requests). It is used
 	// by UpgradeConn only: behind net/http, http.Server's MaxHeaderBytes does this job.
 	MaxHeaderBytes int
+
+	// PingInterval turns keepalive on: after PingInterval without a byte from the peer, the
+	// Conn sends a ping (RFC 6455 §5.5.2), and if nothing at all arrives within PingTimeout
+	// (PingInterval when 0) it sends a close frame with 1011 if it can, closes the transport,
+	// and the read in progress returns a *CloseError with 1006 wrapping ErrPingTimeout. It finds
+	// peers that vanished without a FIN (a NAT or load balancer that dropped the connection, a
+	// machine turned off) and keeps such middleboxes from dropping an idle connection (AWS's
+	// load balancers do after 60 s by default). It works while a goroutine reads, as a
+	// connection's reader always is, and costs no goroutine or timer of its own: it moves the
+	// read deadline. 0 means off.
+	PingInterval, PingTimeout time.Duration
 }
 
 // Upgrade answers an opening handshake request (§4.2) from a net/http handler and returns the
@@ -162,6 +173,7 @@ func startServer(nc net.Conn, buffered []byte, a acceptance, opts *UpgradeOption
 	if !deadline.IsZero() {
 		nc.SetDeadline(time.Time{})
 	}
+	c.startKeepAlive(opts.PingInterval, opts.PingTimeout)
 	return c, nil
 }
 

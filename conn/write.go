@@ -111,7 +111,6 @@ func (c *Conn) writeMessage(op frame.Opcode, buf []byte, room int, send bool) er
 		// RFC 7692 §6: a compressed message has RSV1 set on its first frame. Compressing
 		// happens before taking the wire, so control frames are not held up by it.
 		p = d.compress(p)
-		defer d.trimOut() // after the frame has left, under messageMu
 		h.Rsv, h.Length = frame.Rsv1, int64(len(p))
 		room = 0 // the compressed payload lives in the compressor's buffer
 	}

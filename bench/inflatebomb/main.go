@@ -12,7 +12,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -20,14 +19,12 @@ import (
 	"io"
 	"log"
 	"os"
-	"os/exec"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/rfc6455/ws/bench/internal/serverproc"
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
 )
@@ -51,43 +48,30 @@ func main() {
 }
 
 func run(server string, args []string, serverLog bool, conns, size int, after1, after2 time.Duration) error {
-	cmd := exec.Command(server, append([]string{"-addr", "127.0.0.1:0", "-compress"}, args...)...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer cmd.Process.Kill()
-	cmd.WaitDelay = time.Second
-	addr, err := listenAddress(stderr)
-	if err != nil {
-		return err
-	}
-	logTo := io.Discard
+	var logTo io.Writer
 	if serverLog {
 		logTo = os.Stderr
 	}
-	go io.Copy(logTo, stderr)
-	pid := cmd.Process.Pid
+	srv, err := serverproc.Start(server, append([]string{"-addr", "127.0.0.1:0", "-compress"}, args...), logTo)
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
 
 	time.Sleep(500 * time.Millisecond)
-	idle, _, err := memory(pid)
+	idle, _, err := srv.Memory()
 	if err != nil {
 		return err
 	}
 	fmt.Printf("server %s %s, %d connections × %d bytes of zeros\n", server, strings.Join(args, " "), conns, size)
-	fmt.Printf("idle      RSS %8.1f MiB\n", mib(idle))
+	fmt.Printf("idle      RSS %8.1f MiB\n", serverproc.MiB(idle))
 
 	// The peak is sampled as well as read from VmHWM, so that it is known even if the
 	// server dies of the attack.
 	var sampled atomic.Int64
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
 	go func() {
 		for {
-			_, peak, err := memory(pid)
+			_, peak, err := srv.Memory()
 			if err != nil {
 				return
 			}
@@ -106,7 +90,7 @@ func run(server string, args []string, serverLog bool, conns, size int, after1, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = exchange(addr, payload)
+			results[i] = exchange(srv.Addr, payload)
 		}()
 	}
 	wg.Wait()
@@ -116,24 +100,22 @@ func run(server string, args []string, serverLog bool, conns, size int, after1, 
 		counts[r]++
 	}
 	fmt.Printf("outcomes  %v in %s\n", counts, elapsed.Round(time.Millisecond))
-	rss, peak, err := memory(pid)
-	if err != nil {
-		select {
-		case werr := <-exited:
-			fmt.Printf("peak      RSS %8.1f MiB or more (last sampled)\n", mib(sampled.Load()))
-			return fmt.Errorf("the server died: %v", werr)
-		case <-time.After(time.Second):
-			return err
-		}
+	if exited, werr := srv.Exited(); exited {
+		fmt.Printf("peak      RSS %8.1f MiB or more (last sampled)\n", serverproc.MiB(sampled.Load()))
+		return fmt.Errorf("the server died: %v", werr)
 	}
-	fmt.Printf("peak      RSS %8.1f MiB\n", mib(peak))
-	fmt.Printf("closed    RSS %8.1f MiB\n", mib(rss))
+	rss, peak, err := srv.Memory()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("peak      RSS %8.1f MiB\n", serverproc.MiB(peak))
+	fmt.Printf("closed    RSS %8.1f MiB\n", serverproc.MiB(rss))
 	time.Sleep(after1)
-	rss, _, _ = memory(pid)
-	fmt.Printf("+%-8s RSS %8.1f MiB\n", after1, mib(rss))
+	rss, _, _ = srv.Memory()
+	fmt.Printf("+%-8s RSS %8.1f MiB\n", after1, serverproc.MiB(rss))
 	time.Sleep(after2 - after1)
-	rss, _, _ = memory(pid)
-	fmt.Printf("+%-8s RSS %8.1f MiB\n", after2, mib(rss))
+	rss, _, _ = srv.Memory()
+	fmt.Printf("+%-8s RSS %8.1f MiB\n", after2, serverproc.MiB(rss))
 	return nil
 }
 
@@ -174,44 +156,3 @@ func exchange(addr string, payload []byte) string {
 	c.Close(frame.CloseNormal, "")
 	return "echoed"
 }
-
-var listening = regexp.MustCompile(`listening on ws://(\S+)/ws`)
-
-// listenAddress reads the server's log until it says where it listens.
-func listenAddress(r io.Reader) (string, error) {
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-			return m[1], nil
-		}
-	}
-	return "", errors.New("the server exited without saying where it listens")
-}
-
-// memory returns a process's resident set and its peak, in bytes.
-func memory(pid int) (rss, peak int64, err error) {
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		name, value, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		fields := strings.Fields(value)
-		if len(fields) == 0 {
-			continue
-		}
-		kb, _ := strconv.ParseInt(fields[0], 10, 64)
-		switch name {
-		case "VmRSS":
-			rss = kb << 10
-		case "VmHWM":
-			peak = kb << 10
-		}
-	}
-	return rss, peak, nil
-}
-
-func mib(n int64) float64 { return float64(n) / (1 << 20) }

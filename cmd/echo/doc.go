@@ -47,6 +47,17 @@ The flags are:
 		accept permessage-deflate (RFC 7692) when the client offers it, as
 		browsers, Node's ws and Python's websockets do; without it the offer
 		is declined and messages travel uncompressed
+	-ping-interval duration, -ping-timeout duration
+		keepalive (RFC 6455 §5.5.2): a connection silent for -ping-interval
+		(default 45s) gets a ping, and one from which nothing arrives within
+		-ping-timeout (default 30s) after it is closed, with 1011 if the
+		client can still read. It finds clients that vanished without a word
+		and keeps load balancers that drop idle connections (AWS's after
+		60 s) from dropping quiet ones. -ping-interval 0 turns it off.
+	-free-memory interval
+		every interval in which connections ended, give the memory they
+		freed back to the operating system at once, rather than when the Go
+		runtime gets to it (minutes, in an idle process).
 	-v
 		log every message (its opcode and length), not only one line per
 		connection.

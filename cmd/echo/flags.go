@@ -20,7 +20,17 @@ type config struct {
 	verbose      bool
 	compress     bool          // accept permessage-deflate offers (RFC 7692)
 	freeMemory   time.Duration // how often to give freed memory back to the OS; 0: never
+	pingInterval time.Duration // keepalive: ping after this much silence; 0: off
+	pingTimeout  time.Duration // keepalive: how long to wait for an answer
 }
+
+// Keepalive's defaults find a vanished client within a minute and a half, and keep the
+// connection of one that is merely quiet open through a load balancer that drops idle ones
+// after 60 s (AWS's default, in front of the seed's broker).
+const (
+	defaultPingInterval = 45 * time.Second
+	defaultPingTimeout  = 30 * time.Second
+)
 
 // newFlagSet defines the command's flags on a new FlagSet that stores into
 // cfg. parseFlags and the usage message share it, so they never disagree.
@@ -42,6 +52,8 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "private key `file` (PEM) for https/wss; needs -tls-cert")
 	fs.BoolVar(&cfg.verbose, "v", false, "log every message")
 	fs.BoolVar(&cfg.compress, "compress", false, "accept permessage-deflate (RFC 7692) when the client offers it")
+	fs.DurationVar(&cfg.pingInterval, "ping-interval", defaultPingInterval, "keepalive: ping a connection silent for this `duration`, and close it if nothing answers within -ping-timeout (0: off)")
+	fs.DurationVar(&cfg.pingTimeout, "ping-timeout", defaultPingTimeout, "keepalive: how long to wait for an answer to a ping")
 	fs.DurationVar(&cfg.freeMemory, "free-memory", 0, "every `interval` in which connections ended, give the memory they freed back to the operating system at once (0: leave it to the Go runtime)")
 	return fs
 }

@@ -720,7 +720,7 @@ func TestTLSBadFiles(t *testing.T) {
 }
 
 func TestParseFlags(t *testing.T) {
-	defaults := config{addr: ":8080"}
+	defaults := config{addr: ":8080", pingInterval: defaultPingInterval, pingTimeout: defaultPingTimeout}
 	with := func(change func(*config)) config {
 		cfg := defaults
 		change(&cfg)
@@ -746,6 +746,9 @@ func TestParseFlags(t *testing.T) {
 		{"read limit not a number", []string{"-read-limit", "1k"}, config{}, true},
 		{"verbose", []string{"-v"}, with(func(c *config) { c.verbose = true }), false},
 		{"free memory", []string{"-free-memory", "10s"}, with(func(c *config) { c.freeMemory = 10 * time.Second }), false},
+		{"keepalive", []string{"-ping-interval", "5s", "-ping-timeout", "2s"},
+			with(func(c *config) { c.pingInterval, c.pingTimeout = 5*time.Second, 2*time.Second }), false},
+		{"keepalive off", []string{"-ping-interval", "0"}, with(func(c *config) { c.pingInterval = 0 }), false},
 		{"free memory not a duration", []string{"-free-memory", "10"}, config{}, true},
 		{"tls pair", []string{"-tls-cert", "c.pem", "-tls-key", "k.pem"},
 			with(func(c *config) { c.tlsCert, c.tlsKey = "c.pem", "k.pem" }), false},

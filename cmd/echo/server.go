@@ -76,6 +76,8 @@ func newServer(cfg config, logger *log.Logger) *server {
 			OriginPatterns: cfg.origins,
 			ReadLimit:      cfg.readLimit,
 			Compression:    compression(cfg.compress),
+			PingInterval:   cfg.pingInterval,
+			PingTimeout:    cfg.pingTimeout,
 		},
 		log:              logger,
 		handshakeTimeout: handshakeTimeout,

@@ -30,6 +30,10 @@ The flags are:
 		for wss, do not verify the server's certificate
 	-binary
 		send lines as binary messages
+	-ping-interval duration
+		keepalive: after this long without a byte from the server, send a
+		ping (RFC 6455 §5.5.2); if nothing arrives within as long again,
+		close the connection and exit with its error. Default 0: off.
 	-compress
 		offer permessage-deflate (RFC 7692); with -trace, compressed frames
 		show RSV1=1

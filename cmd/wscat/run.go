@@ -97,6 +97,7 @@ func dialOptions(opts options) *conn.DialOptions {
 		Header:           opts.header,
 		Origin:           opts.origin,
 		HandshakeTimeout: opts.timeout,
+		PingInterval:     opts.pingInterval,
 	}
 	if opts.insecure {
 		d.TLSConfig = &tls.Config{InsecureSkipVerify: true}

@@ -146,8 +146,10 @@ func TestGorillaCompressionServer(t *testing.T) {
 		offer string
 	}{
 		// Messages up to 64 KiB: TestGorillaCompressionClient has those up to 1 MiB.
-		{"defaults", &conn.CompressionOptions{}, "permessage-deflate; client_no_context_takeover"},
-		{"context takeover", &conn.CompressionOptions{ContextTakeover: true}, "permessage-deflate"},
+		// Our offers hold a bare client_max_window_bits (RFC 7692 §7.1.2.2), which gorilla
+		// does not answer: our window stays 2^15.
+		{"defaults", &conn.CompressionOptions{}, "permessage-deflate; client_no_context_takeover; client_max_window_bits"},
+		{"context takeover", &conn.CompressionOptions{ContextTakeover: true}, "permessage-deflate; client_max_window_bits"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url, records := gorillaServer(t)
@@ -340,7 +342,7 @@ func TestCoderCompressionServer(t *testing.T) {
 		{
 			name: "both keep their windows", mode: coder.CompressionContextTakeover,
 			opts:  &conn.CompressionOptions{ContextTakeover: true},
-			offer: "permessage-deflate", response: "permessage-deflate",
+			offer: "permessage-deflate; client_max_window_bits", response: "permessage-deflate",
 			peer: peertest.Compressor{Name: "coder server", Threshold: 128, Takeover: true},
 			full: true,
 		},
@@ -348,7 +350,7 @@ func TestCoderCompressionServer(t *testing.T) {
 			// Our default offer: we compress each message on our own; coder keeps its window.
 			name: "our defaults", mode: coder.CompressionContextTakeover,
 			opts:     &conn.CompressionOptions{},
-			offer:    "permessage-deflate; client_no_context_takeover",
+			offer:    "permessage-deflate; client_no_context_takeover; client_max_window_bits",
 			response: "permessage-deflate; client_no_context_takeover",
 			ourNCT:   true,
 			peer:     peertest.Compressor{Name: "coder server", Threshold: 128, Takeover: true},
@@ -358,7 +360,7 @@ func TestCoderCompressionServer(t *testing.T) {
 			// client must honour although its options would keep its window.
 			name: "no context takeover", mode: coder.CompressionNoContextTakeover,
 			opts:     &conn.CompressionOptions{ContextTakeover: true},
-			offer:    "permessage-deflate",
+			offer:    "permessage-deflate; client_max_window_bits",
 			response: "permessage-deflate; client_no_context_takeover; server_no_context_takeover",
 			ourNCT:   true,
 			peer:     peertest.Compressor{Name: "coder server", Threshold: 512, Takeover: false},
@@ -408,7 +410,7 @@ func TestCoderCompressionServer(t *testing.T) {
 				t.Errorf("RFC 6455 §5.2: RSV1 set on a connection without extensions: %+v", m)
 			}
 		}
-		if rec := records.next(t); rec.Extensions != "permessage-deflate; client_no_context_takeover; server_max_window_bits=10" || rec.Code != 4000 {
+		if rec := records.next(t); rec.Extensions != "permessage-deflate; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits" || rec.Code != 4000 {
 			t.Errorf("coder saw offer %q and close code %d", rec.Extensions, rec.Code)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/rfc6455/ws/conn"
 )
@@ -24,6 +25,18 @@ func serveOursConn(nc net.Conn) {
 	// The handshake has grown this goroutine's stack; a fresh one starts at its smallest.
 	go echoConn(c)
 }
+
+// serveOursKeepAlive is ours-keepalive: ours with keepalive on, as cmd/echo has it by default
+// (a ping after 45 s of silence, 30 s for the answer).
+func serveOursKeepAlive(nc net.Conn) {
+	c, err := conn.UpgradeConn(nc, oursKeepAlive)
+	if err != nil {
+		return
+	}
+	go echoConn(c)
+}
+
+var oursKeepAlive = &conn.UpgradeOptions{PingInterval: 45 * time.Second, PingTimeout: 30 * time.Second}
 
 // serveOurs is ours-http: the same echo behind conn.Upgrade in a net/http handler.
 func serveOurs(w http.ResponseWriter, r *http.Request) { echoOurs(w, r, nil) }

@@ -34,6 +34,7 @@ type Lib struct {
 // Libs lists every echo server in a fixed order: ours first, then the peers, then the baseline.
 var Libs = []Lib{
 	{Name: "ours", UTF8: "library", Note: "as cmd/echo: conn.UpgradeConn on the raw net.Conn (no net/http), echo from a fresh goroutine, NextReader into a pooled buffer, BufferMessage while more input waits"},
+	{Name: "ours-keepalive", UTF8: "library", Note: "as ours with PingInterval 45 s and PingTimeout 30 s: keepalive rides on the read deadline"},
 	{Name: "ours-http", UTF8: "library", Note: "as ours, upgraded with conn.Upgrade from a net/http handler that then returns"},
 	{Name: "ours-simple", UTF8: "library", Note: "the seed's echo loop on our API: conn.Upgrade in a net/http handler that keeps the connection, ReadMessage into the last message's buffer, WriteMessage"},
 	{Name: "gorilla", UTF8: "server", Note: "Upgrader, ReadMessage/WriteMessage; utf8.Valid on text"},
@@ -103,6 +104,8 @@ func ConnHandler(name string) func(net.Conn) {
 	switch name {
 	case "ours":
 		return serveOursConn
+	case "ours-keepalive":
+		return serveOursKeepAlive
 	case "gobwas":
 		return serveGobwas
 	case "tcp":

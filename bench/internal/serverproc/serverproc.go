@@ -1,0 +1,110 @@
+// Package serverproc starts an echo server binary for the memory measurements of package bench's
+// commands (inflatebomb, pingidle), and reads its memory from /proc. Linux only.
+package serverproc
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Server is a running server binary.
+type Server struct {
+	Addr   string // host:port it listens on
+	PID    int
+	cmd    *exec.Cmd
+	exited chan error
+}
+
+var listening = regexp.MustCompile(`listening on ws://(\S+)/ws`)
+
+// Start runs binary with args, which must make it listen on a free port of 127.0.0.1 (cmd/echo:
+// -addr 127.0.0.1:0) and log "listening on ws://ADDR/ws", as cmd/echo does. With logTo set, the
+// server's log is copied there.
+func Start(binary string, args []string, logTo io.Writer) (*Server, error) {
+	cmd := exec.Command(binary, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &Server{PID: cmd.Process.Pid, cmd: cmd, exited: make(chan error, 1)}
+	lines := bufio.NewReader(stderr)
+	for s.Addr == "" {
+		line, err := lines.ReadString('\n')
+		if m := listening.FindStringSubmatch(line); m != nil {
+			s.Addr = m[1]
+		}
+		if err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			return nil, errors.New("serverproc: the server exited without saying where it listens")
+		}
+	}
+	if logTo == nil {
+		logTo = io.Discard
+	}
+	go func() {
+		io.Copy(logTo, lines)
+		s.exited <- cmd.Wait()
+	}()
+	return s, nil
+}
+
+// Stop kills the server.
+func (s *Server) Stop() {
+	s.cmd.Process.Kill()
+	select {
+	case <-s.exited:
+	case <-time.After(5 * time.Second):
+	}
+}
+
+// Exited returns the server's exit error once it has exited, or nil while it runs.
+func (s *Server) Exited() (bool, error) {
+	select {
+	case err := <-s.exited:
+		s.exited <- err
+		return true, err
+	default:
+		return false, nil
+	}
+}
+
+// Memory returns the server's resident set and the peak it reached, in bytes.
+func (s *Server) Memory() (rss, peak int64, err error) {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.PID))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		fields := strings.Fields(value)
+		if len(fields) == 0 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(fields[0], 10, 64)
+		switch name {
+		case "VmRSS":
+			rss = kb << 10
+		case "VmHWM":
+			peak = kb << 10
+		}
+	}
+	return rss, peak, nil
+}
+
+// MiB converts bytes to MiB.
+func MiB(n int64) float64 { return float64(n) / (1 << 20) }
