@@ -65,8 +65,9 @@ const streamChunk = 16 << 10
 
 // NewStream returns a Stream over c that sends messages of type op (frame.OpBinary or
 // frame.OpText; with text, every Write must be valid UTF-8 on its own, RFC 6455 §5.6). The
-// Stream takes c over: do not read from or write to c afterwards, but for its read limit
-// (SetReadLimit) and Ping.
+// Stream takes over reading from c: do not read from c afterwards. Whole messages may still be
+// written to c alongside the Stream (WriteMessage, WritePrepared: a message never interleaves
+// with another), and c's pings (Ping, PingWait) and read limit work as before.
 func NewStream(c *Conn, op frame.Opcode) *Stream {
 	if op != frame.OpBinary && op != frame.OpText {
 		panic(fmt.Sprintf("conn: NewStream with opcode %v, not text or binary", op))

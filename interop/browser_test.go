@@ -127,10 +127,11 @@ func TestBrowser(t *testing.T) {
 	}
 }
 
-// startChromium opens pageURL in headless chromium with a fresh profile, until the test ends.
+// startChromium opens pageURL in headless chromium with a fresh profile, until the test ends,
+// with the extra flags given.
 // It cannot download anything and must not try: no component updates, no background
 // networking. With ignoreCertErrors it accepts the test's self-signed certificate.
-func startChromium(t *testing.T, chromium, pageURL string, ignoreCertErrors bool) *process {
+func startChromium(t *testing.T, chromium, pageURL string, ignoreCertErrors bool, extra ...string) *process {
 	t.Helper()
 	args := []string{
 		"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -140,6 +141,6 @@ func startChromium(t *testing.T, chromium, pageURL string, ignoreCertErrors bool
 	if ignoreCertErrors {
 		args = append(args, "--ignore-certificate-errors")
 	}
-	args = append(args, pageURL)
+	args = append(append(args, extra...), pageURL)
 	return startProcess(t, "chromium", exec.Command(chromium, args...))
 }

@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// commandsDir holds the binaries of cmd/echo and cmd/wscat, built on first use by
+// commandsDir holds the binaries of cmd/echo, cmd/wscat and cmd/chat, built on first use by
 // commandPath. TestMain creates it and removes it at the end of the run.
 var commandsDir string
 
@@ -46,14 +46,14 @@ func commandPath(t *testing.T, name string) string {
 	buildOnce.Do(func() {
 		goTool, err := exec.LookPath("go")
 		if err != nil {
-			buildErr = fmt.Errorf("the go command is needed to build cmd/echo and cmd/wscat: %w", err)
+			buildErr = fmt.Errorf("the go command is needed to build cmd/echo, cmd/wscat and cmd/chat: %w", err)
 			return
 		}
 		args := []string{"build", "-o", commandsDir + string(filepath.Separator)}
 		if raceEnabled {
 			args = append(args, "-race")
 		}
-		args = append(args, "./cmd/echo", "./cmd/wscat")
+		args = append(args, "./cmd/echo", "./cmd/wscat", "./cmd/chat")
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, goTool, args...)
