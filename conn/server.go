@@ -83,32 +83,29 @@ type UpgradeOptions struct {
 //
 // Bytes that the client sent after its request, and that net/http had already read, are the
 // start of the first frame: the Conn reads them first.
+//
+// On an HTTP/2 connection Upgrade answers an extended CONNECT request (RFC 8441) instead: it
+// checks it (handshake.CheckExtendedConnect, and the origin, subprotocols and extensions as
+// above), answers 200, and returns a Conn over the request's stream (see Conn.OverHTTP2). That
+// Conn lives in the handler's stream, so the handler must not return until it is done with
+// it. net/http's HTTP/2 server passes such requests to handlers only when the process was
+// started with GODEBUG=http2xconnect=1.
 func Upgrade(w http.ResponseWriter, r *http.Request, opts *UpgradeOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &UpgradeOptions{}
 	}
+	if r.ProtoMajor >= 2 && r.Method == http.MethodConnect {
+		return upgradeH2(w, r, opts)
+	}
 	if err := handshake.CheckRequest(r); err != nil {
 		return nil, refuse(w, err)
 	}
-	if opts.CheckOrigin != nil {
-		if !opts.CheckOrigin(r) {
-			return nil, refuse(w, &handshake.Error{Status: http.StatusForbidden, Reason: "origin not allowed"})
-		}
-	} else if err := handshake.CheckOrigin(r, opts.OriginPatterns); err != nil {
+	if err := checkOrigin(r, opts); err != nil {
 		return nil, refuse(w, err)
 	}
-	a := acceptance{
-		key:      r.Header.Get("Sec-WebSocket-Key"),
-		protocol: handshake.SelectSubprotocol(handshake.Subprotocols(r.Header), opts.Subprotocols),
-	}
-	if opts.Compression != nil {
-		// A malformed Sec-WebSocket-Extensions header only means that nothing is accepted.
-		offers, _ := handshake.ParseExtensions(r.Header)
-		var err error
-		if a.extensions, a.deflate, err = negotiateExtensions(offers, opts); err != nil {
-			http.Error(w, "websocket: server misconfigured", http.StatusInternalServerError)
-			return nil, err
-		}
+	a, err := accept(w, r, opts)
+	if err != nil {
+		return nil, err
 	}
 
 	nc, brw, err := http.NewResponseController(w).Hijack()
@@ -125,6 +122,37 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts *UpgradeOptions) (*Con
 	// first frame. Beyond them the Conn keeps nothing of net/http's: its buffers are dropped.
 	buffered, _ := brw.Reader.Peek(brw.Reader.Buffered())
 	return startServer(nc, buffered, a, opts, deadline)
+}
+
+// checkOrigin applies opts's origin policy to r (§10.2).
+func checkOrigin(r *http.Request, opts *UpgradeOptions) error {
+	if opts.CheckOrigin != nil {
+		if !opts.CheckOrigin(r) {
+			return &handshake.Error{Status: http.StatusForbidden, Reason: "origin not allowed"}
+		}
+		return nil
+	}
+	return handshake.CheckOrigin(r, opts.OriginPatterns)
+}
+
+// accept decides the subprotocol and extensions of a valid request (§4.2.2), the same over
+// HTTP/1.1 and HTTP/2 (RFC 8441 §5). It answers the request itself only when opts are
+// misconfigured.
+func accept(w http.ResponseWriter, r *http.Request, opts *UpgradeOptions) (acceptance, error) {
+	a := acceptance{
+		key:      r.Header.Get("Sec-WebSocket-Key"),
+		protocol: handshake.SelectSubprotocol(handshake.Subprotocols(r.Header), opts.Subprotocols),
+	}
+	if opts.Compression != nil {
+		// A malformed Sec-WebSocket-Extensions header only means that nothing is accepted.
+		offers, _ := handshake.ParseExtensions(r.Header)
+		var err error
+		if a.extensions, a.deflate, err = negotiateExtensions(offers, opts); err != nil {
+			http.Error(w, "websocket: server misconfigured", http.StatusInternalServerError)
+			return a, err
+		}
+	}
+	return a, nil
 }
 
 // acceptance is what a server decided about a valid opening handshake request.

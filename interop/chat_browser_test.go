@@ -5,6 +5,7 @@ package interop
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -125,21 +126,29 @@ func dialDevTools(t *testing.T, url string) *devToolsConn {
 	return &devToolsConn{c: c}
 }
 
-// call sends a command and decodes its result into result (unless nil).
+// call sends a command and decodes its result into result (unless nil), failing the test on an
+// error.
 func (d *devToolsConn) call(t *testing.T, method string, params any, result any) {
 	t.Helper()
+	if err := d.try(method, params, result); err != nil {
+		t.Fatalf("DevTools %s: %v", method, err)
+	}
+}
+
+// try sends a command and decodes its result into result (unless nil).
+func (d *devToolsConn) try(method string, params any, result any) error {
 	d.nextID++
 	id := d.nextID
 	msg, _ := json.Marshal(map[string]any{"id": id, "method": method, "params": params})
 	if err := d.c.WriteMessage(frame.OpText, msg); err != nil {
-		t.Fatalf("DevTools %s: %v", method, err)
+		return err
 	}
 	d.c.SetReadDeadline(time.Now().Add(30 * time.Second))
 	defer d.c.SetReadDeadline(time.Time{})
 	for {
 		_, p, err := d.c.ReadMessage(nil)
 		if err != nil {
-			t.Fatalf("DevTools %s: %v", method, err)
+			return err
 		}
 		var answer struct {
 			ID     int             `json:"id"`
@@ -150,13 +159,11 @@ func (d *devToolsConn) call(t *testing.T, method string, params any, result any)
 			continue // an event, or the answer to an earlier command
 		}
 		if answer.Error != nil {
-			t.Fatalf("DevTools %s: %s", method, answer.Error.Message)
+			return errors.New(answer.Error.Message)
 		}
 		if result != nil {
-			if err := json.Unmarshal(answer.Result, result); err != nil {
-				t.Fatalf("DevTools %s: %v", method, err)
-			}
+			return json.Unmarshal(answer.Result, result)
 		}
-		return
+		return nil
 	}
 }

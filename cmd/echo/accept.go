@@ -34,10 +34,29 @@ const handshakeMaxHead = conn.DefaultMaxHeaderBytes
 func (s *server) serveTCP(nc net.Conn, pages *connListener) {
 	// A TLS connection runs its own handshake, which writes too, inside the
 	// first read; conn.UpgradeRequest clears what is set here.
-	if _, isTLS := nc.(*tls.Conn); isTLS {
+	if tc, isTLS := nc.(*tls.Conn); isTLS {
 		nc.SetDeadline(time.Now().Add(s.handshakeTimeout))
+		if err := tc.Handshake(); err != nil {
+			nc.Close()
+			return
+		}
+		if tc.ConnectionState().NegotiatedProtocol == "h2" {
+			// HTTP/2 is net/http's to serve, WebSockets included (RFC 8441): each
+			// is a stream that reaches the handler.
+			nc.SetDeadline(time.Time{})
+			pages.deliver(nc)
+			return
+		}
 	} else {
 		nc.SetReadDeadline(time.Now().Add(s.handshakeTimeout))
+		if s.cfg.h2c {
+			// HTTP/2 with prior knowledge starts with its preface, which is
+			// no HTTP/1.1 request head: net/http tells them apart.
+			nc = s.routeH2C(nc, pages)
+			if nc == nil {
+				return
+			}
+		}
 	}
 	bufp := s.heads.Get().(*[headBufferSize]byte)
 	head, rest, err := handshake.ReadHead(nc, bufp[:], handshakeMaxHead)
@@ -76,6 +95,28 @@ func (s *server) serveTCP(nc net.Conn, pages *connListener) {
 	// The handshake has grown this goroutine's stack, which a goroutine
 	// keeps; the echo runs in a fresh one, whose stack starts at 2 KiB.
 	go s.serveConn(c)
+}
+
+// h2cPreface starts every HTTP/2 connection (RFC 9113 §3.4).
+const h2cPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+// routeH2C hands a cleartext connection that opens with HTTP/2's preface to net/http, and
+// returns nil; any other connection comes back, its first bytes to be read again.
+func (s *server) routeH2C(nc net.Conn, pages *connListener) net.Conn {
+	first := make([]byte, len(h2cPreface))
+	n, err := io.ReadFull(nc, first)
+	pc := &prefixConn{Conn: nc, prefix: first[:n]}
+	if err == nil && string(first) == h2cPreface {
+		nc.SetDeadline(time.Time{})
+		pages.deliver(pc)
+		return nil
+	}
+	if n == 0 {
+		nc.Close()
+		return nil
+	}
+	// Shorter than the preface and then silent or closed: the rest of the route reads it.
+	return pc
 }
 
 // refuse answers a request head the server will not read (431) and closes

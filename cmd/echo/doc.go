@@ -42,7 +42,15 @@ The flags are:
 		message may inflate a thousandfold. A negative number means no limit.
 	-tls-cert file, -tls-key file
 		serve https and wss with this certificate and key (PEM); give both or
-		neither.
+		neither. Over TLS the server offers HTTP/2 (ALPN h2) besides HTTP/1.1,
+		and a client on HTTP/2, such as a browser that loaded the page over
+		https, opens its WebSocket as a stream of that connection (RFC 8441:
+		extended CONNECT, which the server turns on for itself). The log line
+		of each connection ends with http=2 or http=1.1.
+	-h2c
+		also serve HTTP/2 without TLS to clients that start with its preface
+		(prior knowledge), WebSockets included; RFC 6455's upgrade of an
+		HTTP/1.1 connection works as before.
 	-compress
 		accept permessage-deflate (RFC 7692) when the client offers it, as
 		browsers, Node's ws and Python's websockets do; without it the offer

@@ -22,6 +22,7 @@ type config struct {
 	freeMemory   time.Duration // how often to give freed memory back to the OS; 0: never
 	pingInterval time.Duration // keepalive: ping after this much silence; 0: off
 	pingTimeout  time.Duration // keepalive: how long to wait for an answer
+	h2c          bool          // serve HTTP/2 without TLS (prior knowledge), WebSockets as streams
 }
 
 // Keepalive's defaults find a vanished client within a minute and a half, and keep the
@@ -54,6 +55,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.BoolVar(&cfg.compress, "compress", false, "accept permessage-deflate (RFC 7692) when the client offers it")
 	fs.DurationVar(&cfg.pingInterval, "ping-interval", defaultPingInterval, "keepalive: ping a connection silent for this `duration`, and close it if nothing answers within -ping-timeout (0: off)")
 	fs.DurationVar(&cfg.pingTimeout, "ping-timeout", defaultPingTimeout, "keepalive: how long to wait for an answer to a ping")
+	fs.BoolVar(&cfg.h2c, "h2c", false, "also serve HTTP/2 without TLS (prior knowledge), with WebSockets over its streams (RFC 8441)")
 	fs.DurationVar(&cfg.freeMemory, "free-memory", 0, "every `interval` in which connections ended, give the memory they freed back to the operating system at once (0: leave it to the Go runtime)")
 	return fs
 }

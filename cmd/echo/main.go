@@ -9,6 +9,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// WebSocket over HTTP/2 (RFC 8441): net/http's HTTP/2 server accepts extended CONNECT
+	// only with GODEBUG=http2xconnect=1, which this sets before net/http starts.
+	_ "github.com/rfc6455/ws/internal/xconnect"
 )
 
 func main() {

@@ -681,8 +681,8 @@ func TestTLS(t *testing.T) {
 		t.Fatalf("wss echo: %q, %v", msg, err)
 	}
 
-	// The page over https, on HTTP/1.1: WebSocket over HTTP/2 (RFC 8441)
-	// is not ours, so the server must not offer h2.
+	// The page over https, on HTTP/2 (ALPN h2), where a browser's
+	// WebSocket then goes too (RFC 8441; TestHTTP2WebSocket).
 	client := &http.Client{Transport: &http.Transport{
 		TLSClientConfig:   &tls.Config{RootCAs: pool},
 		ForceAttemptHTTP2: true,
@@ -692,8 +692,8 @@ func TestTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.ProtoMajor != 1 {
-		t.Errorf("GET / over https: %s %s, want 200 over HTTP/1.1", resp.Proto, resp.Status)
+	if resp.StatusCode != http.StatusOK || resp.ProtoMajor != 2 {
+		t.Errorf("GET / over https: %s %s, want 200 over HTTP/2", resp.Proto, resp.Status)
 	}
 	client.CloseIdleConnections()
 

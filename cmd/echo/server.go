@@ -138,6 +138,12 @@ func (s *server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		c.CloseNow()
 		return
 	}
+	if c.OverHTTP2() {
+		// RFC 8441: the WebSocket is this request's stream, which ends when the handler
+		// returns.
+		s.serveConn(c)
+		return
+	}
 	go s.serveConn(c)
 }
 
@@ -162,8 +168,12 @@ func (s *server) serveConn(c *conn.Conn) {
 func (s *server) endConn(c *conn.Conn, start time.Time, messages int, err error) {
 	c.CloseNow()
 	s.untrack(c)
-	s.log.Printf("%s: subprotocol=%q %s messages=%d duration=%s",
-		c.RemoteAddr(), c.Subprotocol(), describeEnd(err), messages, time.Since(start).Round(time.Millisecond))
+	http := "1.1"
+	if c.OverHTTP2() {
+		http = "2" // RFC 8441: the WebSocket was a stream of an HTTP/2 connection
+	}
+	s.log.Printf("%s: subprotocol=%q %s messages=%d duration=%s http=%s",
+		c.RemoteAddr(), c.Subprotocol(), describeEnd(err), messages, time.Since(start).Round(time.Millisecond), http)
 }
 
 // logMessage logs one echoed message (-v).
@@ -417,12 +427,15 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		WriteTimeout: s.writeTimeout,
 		IdleTimeout:  idleTimeout,
 		ErrorLog:     s.log,
-		// RFC 6455 upgrades an HTTP/1.1 connection. WebSocket over HTTP/2
-		// is a different protocol (RFC 8441), so offer only HTTP/1.1, also
-		// in TLS's ALPN.
-		Protocols: new(http.Protocols),
+		Protocols:    new(http.Protocols),
 	}
 	srv.Protocols.SetHTTP1(true)
+	// Over TLS, browsers and other clients that speak HTTP/2 get it (ALPN
+	// h2), and with it WebSockets as streams (RFC 8441: extended CONNECT,
+	// which package xconnect turns on). Without TLS, HTTP/2 with prior
+	// knowledge (h2c) only with -h2c: RFC 6455's upgrade stays the way in.
+	srv.Protocols.SetHTTP2(s.cfg.tlsCert != "")
+	srv.Protocols.SetUnencryptedHTTP2(s.cfg.h2c)
 
 	if s.cfg.tlsCert != "" {
 		cert, err := tls.LoadX509KeyPair(s.cfg.tlsCert, s.cfg.tlsKey)
@@ -432,7 +445,7 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		}
 		srv.TLSConfig = &tls.Config{
 			Certificates: []tls.Certificate{cert},
-			NextProtos:   []string{"http/1.1"},
+			NextProtos:   []string{"h2", "http/1.1"},
 		}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}

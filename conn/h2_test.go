@@ -1,0 +1,295 @@
+package conn
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/handshake"
+	_ "github.com/rfc6455/ws/internal/xconnect" // RFC 8441 in net/http's HTTP/2 server and client
+)
+
+// h2Server starts an HTTP/2 server over TLS whose handler upgrades with opts and runs serve on
+// each Conn, inside the handler, as a Conn over HTTP/2 requires.
+func h2Server(t *testing.T, opts *UpgradeOptions, serve func(*Conn)) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := Upgrade(w, r, opts)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		if !c.OverHTTP2() {
+			t.Errorf("a Conn upgraded from %s: OverHTTP2 is false", r.Proto)
+		}
+		serve(c)
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// echoLoop echoes every message until the connection ends.
+func echoLoop(c *Conn) {
+	var buf []byte
+	for {
+		op, p, err := c.ReadMessage(buf)
+		if err != nil {
+			return
+		}
+		buf = p
+		if err := c.WriteMessage(op, p); err != nil {
+			return
+		}
+	}
+}
+
+// dialH2 opens a WebSocket over HTTP/2 to srv with an extended CONNECT request (RFC 8441 §4)
+// through rt (see h2RoundTripper), and returns the client's Conn and the response.
+func dialH2(t *testing.T, rt http.RoundTripper, srv *httptest.Server, header http.Header, compression *CompressionOptions) (*Conn, *http.Response) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	body, out := io.Pipe()
+	req, err := http.NewRequestWithContext(ctx, http.MethodConnect, srv.URL+"/chat", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(handshake.ProtocolPseudoHeader, "websocket")
+	req.Header.Set("Sec-WebSocket-Version", "13")
+	for name, values := range header {
+		req.Header[name] = values
+	}
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("extended CONNECT: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, resp
+	}
+	if resp.ProtoMajor != 2 {
+		t.Fatalf("the response came over %s, want HTTP/2", resp.Proto)
+	}
+	c := newConn(&pipeStream{r: resp.Body, w: out}, nil, false, 0, 0, 0, time.Second)
+	if compression != nil {
+		answers, _ := handshake.ParseExtensions(resp.Header)
+		for _, answer := range answers {
+			params, err := handshake.AcceptDeflateResponse(answer, compression.config(false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.deflate = newDeflate(c, params, compression)
+		}
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return c, resp
+}
+
+// h2RoundTripper returns a round tripper of net/http's HTTP/2 client over a new connection to
+// srv. http.Client and http.Transport refuse a :protocol header, as they validate header names
+// before they know the request goes over HTTP/2; the HTTP/2 client itself sends it as the
+// pseudo-header of RFC 8441 §4. The transport hands it out for a TLS connection that
+// negotiated h2, through TLSNextProto.
+func h2RoundTripper(t *testing.T, client *http.Client, srv *httptest.Server) http.RoundTripper {
+	t.Helper()
+	tr := client.Transport.(*http.Transport)
+	if resp, err := client.Get(srv.URL + "/"); err == nil { // sets the transport's HTTP/2 up
+		resp.Body.Close()
+	}
+	upgrade := tr.TLSNextProto["h2"]
+	if upgrade == nil {
+		t.Fatal("the test server's transport has no HTTP/2")
+	}
+	config := tr.TLSClientConfig.Clone()
+	config.NextProtos = []string{"h2"}
+	tc, err := tls.Dial("tcp", srv.Listener.Addr().String(), config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return upgrade(srv.Listener.Addr().String(), tc)
+}
+
+// pipeStream is the client's side of an HTTP/2 stream in these tests: the response body and
+// the request body's pipe.
+type pipeStream struct {
+	r io.ReadCloser
+	w *io.PipeWriter
+}
+
+func (p *pipeStream) Read(b []byte) (int, error)  { return p.r.Read(b) }
+func (p *pipeStream) Write(b []byte) (int, error) { return p.w.Write(b) }
+func (p *pipeStream) Close() error {
+	p.w.Close()
+	return p.r.Close()
+}
+func (p *pipeStream) LocalAddr() net.Addr              { return addrString("client") }
+func (p *pipeStream) RemoteAddr() net.Addr             { return addrString("server") }
+func (p *pipeStream) SetDeadline(time.Time) error      { return nil }
+func (p *pipeStream) SetReadDeadline(time.Time) error  { return nil }
+func (p *pipeStream) SetWriteDeadline(time.Time) error { return nil }
+
+// TestH2Echo echoes messages of every length encoding (RFC 6455 §5.2) and fragmented ones over
+// a WebSocket on an HTTP/2 stream, with the subprotocol chosen as over HTTP/1.1 (RFC 8441 §5),
+// and ends with a close handshake.
+func TestH2Echo(t *testing.T) {
+	ended := make(chan error, 1)
+	srv := h2Server(t, &UpgradeOptions{Subprotocols: []string{"wamp"}}, func(c *Conn) {
+		var buf []byte
+		for {
+			op, p, err := c.ReadMessage(buf)
+			if err != nil {
+				ended <- err
+				return
+			}
+			buf = p
+			c.WriteMessage(op, p)
+		}
+	})
+	c, resp := dialH2(t, h2RoundTripper(t, srv.Client(), srv), srv, http.Header{"Sec-Websocket-Protocol": {"soap, wamp"}}, nil)
+	if c == nil {
+		t.Fatalf("extended CONNECT answered %s", resp.Status)
+	}
+	if got := resp.Header.Get("Sec-WebSocket-Protocol"); got != "wamp" {
+		t.Errorf("RFC 8441 §5, RFC 6455 §4.2.2: subprotocol %q, want wamp", got)
+	}
+	if resp.Header.Get("Sec-WebSocket-Accept") != "" {
+		t.Error("RFC 8441 §5: the response carries Sec-WebSocket-Accept")
+	}
+	for _, n := range []int{0, 125, 126, 65535, 65536, 1 << 20} {
+		want := bytes.Repeat([]byte{'h'}, n)
+		if err := c.WriteMessage(frame.OpText, want); err != nil {
+			t.Fatal(err)
+		}
+		op, got, err := c.ReadMessage(nil)
+		if err != nil || op != frame.OpText || !bytes.Equal(got, want) {
+			t.Fatalf("echo of %d bytes: %v, %d bytes, %v", n, op, len(got), err)
+		}
+	}
+	w, _ := c.NextWriter(frame.OpBinary)
+	for range 10 {
+		w.Write(bytes.Repeat([]byte{'f'}, 10_000))
+	}
+	w.Close()
+	if _, got, err := c.ReadMessage(nil); err != nil || len(got) != 100_000 {
+		t.Fatalf("fragmented echo: %d bytes, %v", len(got), err)
+	}
+	if err := c.Close(frame.CloseNormal, "done"); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	var ce *CloseError
+	if err := <-ended; !errors.As(err, &ce) || ce.Code != frame.CloseNormal || ce.Reason != "done" {
+		t.Errorf("the server's read ended with %v, want the client's close 1000 \"done\"", err)
+	}
+}
+
+// TestH2Compression negotiates permessage-deflate over HTTP/2 (RFC 8441 §5: extensions as in
+// RFC 6455) and echoes compressible messages.
+func TestH2Compression(t *testing.T) {
+	srv := h2Server(t, &UpgradeOptions{Compression: &CompressionOptions{}}, echoLoop)
+	offer := &CompressionOptions{}
+	c, resp := dialH2(t, h2RoundTripper(t, srv.Client(), srv), srv, http.Header{"Sec-Websocket-Extensions": {handshake.DeflateOffer(offer.config(false)).String()}}, offer)
+	if c == nil || !c.Compressed() {
+		t.Fatalf("permessage-deflate not negotiated: %s %q", resp.Status, resp.Header.Get("Sec-WebSocket-Extensions"))
+	}
+	want := []byte(strings.Repeat("compressible over a stream of HTTP/2. ", 1000))
+	c.WriteMessage(frame.OpText, want)
+	if _, got, err := c.ReadMessage(nil); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("compressed echo: %d bytes, %v", len(got), err)
+	}
+}
+
+// TestH2Refusals checks the answers to extended CONNECT requests that are not WebSocket ones.
+func TestH2Refusals(t *testing.T) {
+	srv := h2Server(t, nil, echoLoop)
+	tests := []struct {
+		name   string
+		header http.Header
+		status int
+	}{
+		{"RFC 9220 §3 another protocol: 501", http.Header{":protocol": {"webtransport"}, "Sec-Websocket-Version": {"13"}}, http.StatusNotImplemented},
+		{"RFC 6455 §4.2.1 item 6 no version: 400", http.Header{"Sec-Websocket-Version": nil}, http.StatusBadRequest},
+		{"RFC 6455 §4.4 another version: 400 naming 13", http.Header{"Sec-Websocket-Version": {"8"}}, http.StatusBadRequest},
+		{"RFC 6455 §10.2 a foreign origin: 403", http.Header{"Origin": {"https://elsewhere.example"}}, http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, resp := dialH2(t, h2RoundTripper(t, srv.Client(), srv), srv, tt.header, nil)
+			if c != nil {
+				t.Fatal("the request was accepted")
+			}
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %s, want %d", resp.Status, tt.status)
+			}
+			if tt.status == http.StatusBadRequest && resp.Header.Get("Sec-WebSocket-Version") != "13" {
+				t.Errorf("RFC 6455 §4.4: the refusal does not name version 13")
+			}
+		})
+	}
+}
+
+// TestH2StuckStream: two WebSockets share one HTTP/2 connection; the client of one stops
+// reading while its server writes to it. The other goes on echoing: HTTP/2's flow control
+// holds back only the stuck stream, and its writes wait alone.
+func TestH2StuckStream(t *testing.T) {
+	srv := h2Server(t, nil, func(c *Conn) {
+		_, p, err := c.ReadMessage(nil)
+		if err != nil {
+			return
+		}
+		if string(p) == "flood me" {
+			c.SetWriteDeadline(time.Now().Add(3 * time.Second))
+			for c.WriteMessage(frame.OpBinary, make([]byte, 64<<10)) == nil {
+			}
+			return
+		}
+		c.WriteMessage(frame.OpText, p)
+		echoLoop(c)
+	})
+	rt := h2RoundTripper(t, srv.Client(), srv) // one HTTP/2 connection for both
+	stuck, _ := dialH2(t, rt, srv, nil, nil)
+	stuck.WriteMessage(frame.OpText, []byte("flood me"))
+	time.Sleep(100 * time.Millisecond) // the flood fills the stream's window
+	live, _ := dialH2(t, rt, srv, nil, nil)
+	for i := range 20 {
+		want := []byte(strings.Repeat("x", i*100))
+		if err := live.WriteMessage(frame.OpText, want); err != nil {
+			t.Fatal(err)
+		}
+		live.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if _, got, err := live.ReadMessage(nil); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("the live stream beside a stuck one: %d bytes, %v", len(got), err)
+		}
+	}
+}
+
+// TestH2StreamEnd: the client ends its stream without a close frame; RFC 8441 §6 makes that
+// the TCP close of RFC 6455, so the server's read fails with 1006 (§7.1.5).
+func TestH2StreamEnd(t *testing.T) {
+	ended := make(chan error, 1)
+	srv := h2Server(t, nil, func(c *Conn) {
+		_, _, err := c.ReadMessage(nil)
+		ended <- err
+	})
+	c, _ := dialH2(t, h2RoundTripper(t, srv.Client(), srv), srv, nil, nil)
+	c.NetConn().(*pipeStream).w.Close()
+	var ce *CloseError
+	select {
+	case err := <-ended:
+		if !errors.As(err, &ce) || ce.Code != frame.CloseAbnormal {
+			t.Fatalf("the server read %v, want 1006", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the server did not see the stream end")
+	}
+}

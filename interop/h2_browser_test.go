@@ -1,0 +1,78 @@
+//go:build unix
+
+package interop
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBrowserHTTP2: chromium loads cmd/echo's page over https, which cmd/echo serves on HTTP/2,
+// and the page's script opens a WebSocket to the same server. Chromium then sends it as an
+// extended CONNECT stream on that HTTP/2 connection (RFC 8441), and cmd/echo logs http=2 for
+// it. The script runs through chromium's DevTools protocol (see TestChatBrowserTabs).
+func TestBrowserHTTP2(t *testing.T) {
+	t.Parallel()
+	chromium := requireChromium(t)
+	cert := newTestCert(t)
+	echo := startEcho(t, "-tls-cert", cert.certFile, "-tls-key", cert.keyFile, "-subprotocols", "wamp")
+	browser := startChromium(t, chromium, "https://"+echo.addr+"/", true, "--remote-debugging-port=0")
+	devtools := browser.waitOutput(t, regexp.MustCompile(`DevTools listening on (ws://\S+)`), 30*time.Second)[1]
+	cdp := dialDevTools(t, devtools)
+
+	var targets struct {
+		TargetInfos []struct {
+			Type, URL string
+			TargetID  string `json:"targetId"`
+		} `json:"targetInfos"`
+	}
+	var page *devToolsConn
+	deadline := time.Now().Add(20 * time.Second)
+	for page == nil {
+		cdp.call(t, "Target.getTargets", nil, &targets)
+		for _, target := range targets.TargetInfos {
+			if target.Type == "page" && strings.HasPrefix(target.URL, "https://"+echo.addr) {
+				page = dialDevTools(t, devtools[:strings.Index(devtools, "/devtools/")]+"/devtools/page/"+target.TargetID)
+			}
+		}
+		if page == nil && time.Now().After(deadline) {
+			t.Fatalf("chromium has no tab on the page: %+v", targets.TargetInfos)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// Wait for the page to have loaded: a script evaluated while the tab still navigates to
+	// it loses its context.
+	for {
+		var state struct {
+			Result struct{ Value string } `json:"result"`
+		}
+		err := page.try("Runtime.evaluate", map[string]any{"expression": "document.readyState", "returnByValue": true}, &state)
+		if err == nil && state.Result.Value == "complete" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the page did not load: %q, %v", state.Result.Value, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	const script = `new Promise((resolve, reject) => {
+		const ws = new WebSocket("wss://" + location.host + "/ws", ["soap", "wamp"]);
+		ws.onopen = () => ws.send("hello over h2");
+		ws.onmessage = (ev) => { ws.close(4000, "h2 done"); resolve(ws.protocol + " " + ev.data); };
+		ws.onerror = () => reject("websocket error");
+	})`
+	var result struct {
+		Result struct{ Value string } `json:"result"`
+	}
+	page.call(t, "Runtime.evaluate", map[string]any{"expression": script, "awaitPromise": true, "returnByValue": true}, &result)
+	if result.Result.Value != "wamp hello over h2" {
+		t.Fatalf("the page's WebSocket: %q, want the echo with subprotocol wamp", result.Result.Value)
+	}
+	// RFC 8441: the WebSocket was a stream of the page's HTTP/2 connection.
+	echo.waitLog(t, `subprotocol="wamp" close=4000 reason="h2 done" messages=1`)
+	echo.waitOutput(t, regexp.MustCompile(`reason="h2 done" messages=1 duration=\S+ http=2`), 5*time.Second)
+}
