@@ -44,13 +44,14 @@ func TestBrowserHTTP2(t *testing.T) {
 	}
 
 	// Wait for the page to have loaded: a script evaluated while the tab still navigates to
-	// it loses its context.
+	// it runs on the blank page before it, or loses its context.
 	for {
 		var state struct {
 			Result struct{ Value string } `json:"result"`
 		}
-		err := page.try("Runtime.evaluate", map[string]any{"expression": "document.readyState", "returnByValue": true}, &state)
-		if err == nil && state.Result.Value == "complete" {
+		// A new tab shows about:blank, complete, before the page's navigation commits.
+		err := page.try("Runtime.evaluate", map[string]any{"expression": "document.readyState + ' ' + location.href", "returnByValue": true}, &state)
+		if err == nil && state.Result.Value == "complete https://"+echo.addr+"/" {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -70,7 +71,11 @@ func TestBrowserHTTP2(t *testing.T) {
 	}
 	page.call(t, "Runtime.evaluate", map[string]any{"expression": script, "awaitPromise": true, "returnByValue": true}, &result)
 	if result.Result.Value != "wamp hello over h2" {
-		t.Fatalf("the page's WebSocket: %q, want the echo with subprotocol wamp", result.Result.Value)
+		var where struct {
+			Result struct{ Value string } `json:"result"`
+		}
+		page.try("Runtime.evaluate", map[string]any{"expression": "location.href + ' ' + document.title", "returnByValue": true}, &where)
+		t.Fatalf("the page's WebSocket: %q, want the echo with subprotocol wamp (page: %q)", result.Result.Value, where.Result.Value)
 	}
 	// RFC 8441: the WebSocket was a stream of the page's HTTP/2 connection.
 	echo.waitLog(t, `subprotocol="wamp" close=4000 reason="h2 done" messages=1`)
