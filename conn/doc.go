@@ -24,6 +24,15 @@
 //     closes TCP first (§7.1.1).
 //   - §10.4: a read limit (on by default) bounds every message, counted across all its fragments
 //     and checked against the length a frame header claims before a byte of payload is read.
+//     With permessage-deflate (RFC 7692) it counts inflated bytes, is 4 MiB by default, and an
+//     [InflateBudget] bounds what ReadMessage holds for compressed messages across connections.
+//   - RFC 8441: over HTTP/2, [Upgrade] answers an extended CONNECT request and the Conn runs over
+//     that request's stream (the process needs GODEBUG=http2xconnect=1; see Conn.OverHTTP2).
+//
+// Beyond the protocol, the tools applications reach for: [Stream], a net.Conn whose bytes travel
+// as messages, for protocols that want a byte stream (MQTT, SSH); keepalive (PingInterval and
+// PingTimeout in the options) and [Conn.PingWait]; [PreparedMessage], one message framed and
+// compressed once for many connections.
 //
 // # Concurrency
 //

@@ -39,6 +39,18 @@ func expectPingTimeout(t *testing.T, err error, start time.Time) {
 	}
 }
 
+// awaitPingTimeout waits for the server's read, which began at start, to end as keepalive ends
+// it (see expectPingTimeout).
+func awaitPingTimeout(t *testing.T, readErr chan error, start *atomic.Int64) {
+	t.Helper()
+	select {
+	case err := <-readErr:
+		expectPingTimeout(t, err, time.Unix(0, start.Load()))
+	case <-time.After(testPingInterval + testPingTimeout + keepAliveSlack):
+		t.Fatal("keepalive did not end the connection")
+	}
+}
+
 // TestKeepAliveSilentPeer: a server that reads everything but never answers (no pong, no
 // frame): the client's keepalive sends a ping after PingInterval, then a close frame with 1011
 // after PingTimeout, and the read fails with ErrPingTimeout (RFC 6455 §5.5.2, §7.1.7).
@@ -99,12 +111,7 @@ func TestKeepAliveStuckPeer(t *testing.T) {
 	}, &UpgradeOptions{PingInterval: testPingInterval, PingTimeout: testPingTimeout})
 	client := dialRaw(t, srv, handshake.AppendRequest(nil, "/", srv, handshake.NewKey(), nil, "", nil))
 	defer client.nc.Close()
-	select {
-	case err := <-readErr:
-		expectPingTimeout(t, err, time.Unix(0, start.Load()))
-	case <-time.After(testPingInterval + testPingTimeout + keepAliveSlack):
-		t.Fatal("keepalive did not end the connection")
-	}
+	awaitPingTimeout(t, readErr, &start)
 	select {
 	case err := <-writeErr:
 		if err == nil {
@@ -151,12 +158,7 @@ func TestKeepAliveServerSide(t *testing.T) {
 	}, &UpgradeOptions{PingInterval: testPingInterval, PingTimeout: testPingTimeout})
 	client := dialRaw(t, srv, handshake.AppendRequest(nil, "/", srv, handshake.NewKey(), nil, "", nil))
 	defer client.nc.Close()
-	select {
-	case err := <-readErr:
-		expectPingTimeout(t, err, time.Unix(0, start.Load()))
-	case <-time.After(testPingInterval + testPingTimeout + keepAliveSlack):
-		t.Fatal("keepalive did not end the connection")
-	}
+	awaitPingTimeout(t, readErr, &start)
 	client.expectFrame(t, frame.OpPing, "")
 	client.expectClose(t, frame.CloseInternalError)
 }
