@@ -185,6 +185,10 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 		if config.ServerName == "" {
 			config.ServerName = u.Hostname()
 		}
+		// RFC 6455 §4.1 upgrades an HTTP/1.1 connection: offer only that in ALPN, whatever
+		// the caller's config lists (a config shared with an HTTP/2 client lists h2, and a
+		// server that chose it would wait for HTTP/2's preface, not our request).
+		config.NextProtos = []string{"http/1.1"}
 		tc := tls.Client(nc, config)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return nil, nil, err

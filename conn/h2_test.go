@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -20,7 +21,7 @@ import (
 
 // h2Server starts an HTTP/2 server over TLS whose handler upgrades with opts and runs serve on
 // each Conn, inside the handler, as a Conn over HTTP/2 requires.
-func h2Server(t *testing.T, opts *UpgradeOptions, serve func(*Conn)) *httptest.Server {
+func h2Server(t testing.TB, opts *UpgradeOptions, serve func(*Conn)) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := Upgrade(w, r, opts)
@@ -28,8 +29,8 @@ func h2Server(t *testing.T, opts *UpgradeOptions, serve func(*Conn)) *httptest.S
 			return
 		}
 		defer c.CloseNow()
-		if !c.OverHTTP2() {
-			t.Errorf("a Conn upgraded from %s: OverHTTP2 is false", r.Proto)
+		if c.OverHTTP2() != (r.ProtoMajor == 2) {
+			t.Errorf("a Conn upgraded from %s: OverHTTP2 is %v", r.Proto, c.OverHTTP2())
 		}
 		serve(c)
 	}))
@@ -56,7 +57,7 @@ func echoLoop(c *Conn) {
 
 // dialH2 opens a WebSocket over HTTP/2 to srv with an extended CONNECT request (RFC 8441 §4)
 // through rt (see h2RoundTripper), and returns the client's Conn and the response.
-func dialH2(t *testing.T, rt http.RoundTripper, srv *httptest.Server, header http.Header, compression *CompressionOptions) (*Conn, *http.Response) {
+func dialH2(t testing.TB, rt http.RoundTripper, srv *httptest.Server, header http.Header, compression *CompressionOptions) (*Conn, *http.Response) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -101,7 +102,7 @@ func dialH2(t *testing.T, rt http.RoundTripper, srv *httptest.Server, header htt
 // before they know the request goes over HTTP/2; the HTTP/2 client itself sends it as the
 // pseudo-header of RFC 8441 §4. The transport hands it out for a TLS connection that
 // negotiated h2, through TLSNextProto.
-func h2RoundTripper(t *testing.T, client *http.Client, srv *httptest.Server) http.RoundTripper {
+func h2RoundTripper(t testing.TB, client *http.Client, srv *httptest.Server) http.RoundTripper {
 	t.Helper()
 	tr := client.Transport.(*http.Transport)
 	if resp, err := client.Get(srv.URL + "/"); err == nil { // sets the transport's HTTP/2 up
@@ -291,5 +292,126 @@ func TestH2StreamEnd(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the server did not see the stream end")
+	}
+}
+
+// TestH2ManyStreams: 100 WebSockets on one HTTP/2 connection echo at the same time; closing one
+// leaves the others open (RFC 8441 §6: the end of a stream is the end of its WebSocket only).
+func TestH2ManyStreams(t *testing.T) {
+	srv := h2Server(t, nil, echoLoop)
+	rt := h2RoundTripper(t, srv.Client(), srv)
+	conns := make([]*Conn, 100)
+	for i := range conns {
+		c, resp := dialH2(t, rt, srv, nil, nil)
+		if c == nil {
+			t.Fatalf("stream %d: %s", i, resp.Status)
+		}
+		conns[i] = c
+	}
+	conns[0].Close(frame.CloseNormal, "")
+	errs := make(chan error, len(conns))
+	for i, c := range conns[1:] {
+		go func() {
+			want := bytes.Repeat([]byte{byte('a' + i%26)}, 1000+i)
+			for range 10 {
+				if err := c.WriteMessage(frame.OpBinary, want); err != nil {
+					errs <- err
+					return
+				}
+				if _, got, err := c.ReadMessage(nil); err != nil || !bytes.Equal(got, want) {
+					errs <- errors.Join(err, errors.New("wrong echo"))
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range conns[1:] {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestH2KeyIgnored: RFC 8441 §5 leaves Sec-WebSocket-Key out; a client that sends one anyway is
+// served, and no Sec-WebSocket-Accept comes back.
+func TestH2KeyIgnored(t *testing.T) {
+	srv := h2Server(t, nil, echoLoop)
+	c, resp := dialH2(t, h2RoundTripper(t, srv.Client(), srv), srv, http.Header{"Sec-Websocket-Key": {"not even base64"}}, nil)
+	if c == nil {
+		t.Fatalf("a request with Sec-WebSocket-Key: %s", resp.Status)
+	}
+	if resp.Header.Get("Sec-WebSocket-Accept") != "" {
+		t.Error("RFC 8441 §5: Sec-WebSocket-Accept in the response")
+	}
+	c.WriteMessage(frame.OpText, []byte("key ignored"))
+	if _, p, err := c.ReadMessage(nil); err != nil || string(p) != "key ignored" {
+		t.Fatalf("echo: %q, %v", p, err)
+	}
+}
+
+// BenchmarkEchoH2 measures a message's round trip to an echo server over TLS, through a
+// WebSocket on an HTTP/2 stream (RFC 8441) and, in the same run, on an HTTP/1.1 connection of its
+// own (RFC 6455), so that the two compare:
+//
+//	go test -run '^$' -bench EchoH2 -count 5 ./conn | tee /tmp/h2.txt && benchstat -col /proto /tmp/h2.txt
+func BenchmarkEchoH2(b *testing.B) {
+	srv := h2Server(b, nil, echoLoop)
+	for _, size := range []int{16, 1 << 10, 64 << 10} {
+		for _, proto := range []string{"http1.1", "h2"} {
+			b.Run(fmt.Sprintf("size=%d/proto=%s", size, proto), func(b *testing.B) {
+				var c *Conn
+				if proto == "h2" {
+					c, _ = dialH2(b, h2RoundTripper(b, srv.Client(), srv), srv, nil, nil)
+				} else {
+					ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+					defer cancel()
+					var err error
+					c, _, err = Dial(ctx, "wss"+strings.TrimPrefix(srv.URL, "https"), &DialOptions{
+						TLSConfig: srv.Client().Transport.(*http.Transport).TLSClientConfig,
+					})
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer c.CloseNow()
+				}
+				msg := make([]byte, size)
+				var buf []byte
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := c.WriteMessage(frame.OpBinary, msg); err != nil {
+						b.Fatal(err)
+					}
+					var err error
+					if _, buf, err = c.ReadMessage(buf); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestDialOffersOnlyHTTP1: Dial runs RFC 6455's upgrade of an HTTP/1.1 connection, so over TLS it
+// offers only http/1.1 in ALPN, even with a config that lists h2 (one shared with an HTTP/2
+// client): a server that speaks both would otherwise choose h2 and wait for its preface.
+func TestDialOffersOnlyHTTP1(t *testing.T) {
+	srv := h2Server(t, nil, echoLoop)
+	config := srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+	config.NextProtos = []string{"h2", "http/1.1"}
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	c, _, err := Dial(ctx, "wss"+strings.TrimPrefix(srv.URL, "https"), &DialOptions{TLSConfig: config})
+	if err != nil {
+		t.Fatalf("Dial with h2 in NextProtos: %v", err)
+	}
+	defer c.CloseNow()
+	if p := c.NetConn().(*tls.Conn).ConnectionState().NegotiatedProtocol; p == "h2" {
+		t.Errorf("ALPN chose %q", p)
+	}
+	c.WriteMessage(frame.OpText, []byte("over HTTP/1.1"))
+	if _, p, err := c.ReadMessage(nil); err != nil || string(p) != "over HTTP/1.1" {
+		t.Fatalf("echo: %q, %v", p, err)
 	}
 }
