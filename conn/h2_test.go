@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,9 @@ func h2Server(t testing.TB, opts *UpgradeOptions, serve func(*Conn)) *httptest.S
 		serve(c)
 	}))
 	srv.EnableHTTP2 = true
+	// net/http's default of 250 streams per connection is below what the memory benchmark
+	// holds open on one.
+	srv.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: 2000}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv
@@ -414,4 +418,37 @@ func TestDialOffersOnlyHTTP1(t *testing.T) {
 	if _, p, err := c.ReadMessage(nil); err != nil || string(p) != "over HTTP/1.1" {
 		t.Fatalf("echo: %q, %v", p, err)
 	}
+}
+
+// BenchmarkH2StreamMemory measures what a WebSocket over an HTTP/2 stream costs, server and
+// client side together (net/http's HTTP/2 server and client, and a Conn on each side), after
+// one 1 KiB echo on it: each iteration opens one more stream on the same HTTP/2 connection and
+// keeps it open. Run it with a fixed count:
+//
+//	go test -run '^$' -bench H2StreamMemory -benchtime 1000x ./conn
+//
+// A heap profile (-memprofile) splits the figure: almost all of it is net/http's HTTP/2
+// client, which holds a request-body buffer of up to 512 KiB for as long as a stream's body
+// is open (writeRequestBody), and a WebSocket's never closes; the server's side is a few KiB.
+func BenchmarkH2StreamMemory(b *testing.B) {
+	srv := h2Server(b, nil, echoLoop)
+	rt := h2RoundTripper(b, srv.Client(), srv)
+	msg := make([]byte, 1024)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for b.Loop() {
+		c, resp := dialH2(b, rt, srv, nil, nil)
+		if c == nil {
+			b.Fatalf("stream refused: %s", resp.Status)
+		}
+		c.WriteMessage(frame.OpBinary, msg)
+		if _, _, err := c.ReadMessage(nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/float64(b.N), "heap-B/stream")
+	b.ReportMetric(float64(after.StackInuse-before.StackInuse)/float64(b.N), "stack-B/stream")
 }
