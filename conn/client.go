@@ -83,6 +83,13 @@ type DialOptions struct {
 	// connection's reader always is, and costs no goroutine or timer of its own: it moves the
 	// read deadline. 0 means off.
 	PingInterval, PingTimeout time.Duration
+
+	// HTTP2, if set, tries HTTP/2 first for a wss:// URL (RFC 8441; see HTTP2Client): ALPN h2,
+	// and the WebSocket as a stream of the connection, which it shares with the other
+	// WebSockets the same HTTP2Client opened to that server. A server that answers with
+	// HTTP/1.1, or does not advertise extended CONNECT, gets RFC 6455's handshake on a new
+	// connection. Conn.OverHTTP2 tells which it was. ws:// URLs always use HTTP/1.1.
+	HTTP2 *HTTP2Client
 }
 
 // ErrResponseHeadTooLarge is the error of Dial (wrapped, with the limit) when the server's
@@ -151,9 +158,27 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, *http.R
 	}
 	addr := net.JoinHostPort(u.Hostname(), portOf(u, secure))
 
-	nc, err := dialThroughProxy(ctx, u, secure, addr, opts)
-	if err != nil {
-		return nil, nil, err
+	var nc net.Conn
+	runTLS := secure
+	if secure && opts.HTTP2 != nil {
+		c, resp, tc, err := dialHTTP2(ctx, u, addr, opts)
+		switch {
+		case tc != nil:
+			// The server chose HTTP/1.1 in ALPN: RFC 6455's handshake on this connection.
+			nc, runTLS = tc, false
+		case errors.Is(err, errNoH2):
+			// HTTP/2, but no WebSocket over it: RFC 6455's way, on a connection of its own.
+		case err != nil:
+			return nil, resp, fmt.Errorf("conn: dial %s: %w", rawURL, err)
+		default:
+			return c, resp, nil
+		}
+	}
+	if nc == nil {
+		var err error
+		if nc, err = dialThroughProxy(ctx, u, secure, addr, opts); err != nil {
+			return nil, nil, err
+		}
 	}
 	// The context bounds every step below: its deadline is the connection's, and cancelling it
 	// interrupts whatever read or write is under way.
@@ -161,7 +186,7 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, *http.R
 		nc.SetDeadline(deadline)
 	}
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
-	c, resp, err := clientHandshake(ctx, nc, u, secure, opts)
+	c, resp, err := clientHandshake(ctx, nc, u, runTLS, opts)
 	if !stop() && err == nil {
 		// The context ended while the handshake finished: honour the context.
 		err = ctx.Err()
@@ -205,14 +230,9 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 		}
 		extra.Set("Origin", opts.Origin)
 	}
-	var offer string
-	var allowedExtensions []string
-	if opts.Compression != nil {
-		if err := opts.Compression.check(); err != nil {
-			return nil, nil, err
-		}
-		offer = handshake.DeflateOffer(opts.Compression.config(false)).String()
-		allowedExtensions = []string{handshake.PermessageDeflate}
+	offer, allowedExtensions, err := opts.offer()
+	if err != nil {
+		return nil, nil, err
 	}
 	request := handshake.AppendRequest(nil, u.RequestURI(), u.Host, key, opts.Subprotocols, offer, extra)
 	if _, err := nc.Write(request); err != nil {
@@ -234,20 +254,41 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 	buffered, _ := br.Peek(br.Buffered())
 	c := newConn(nc, buffered, false, opts.ReadLimit, opts.ReadBufferSize, opts.WriteBufferSize, opts.CloseTimeout)
 	c.subprotocol = resp.Header.Get("Sec-WebSocket-Protocol")
-	if opts.Compression != nil {
-		// CheckResponse let through only the extension offered; RFC 7692 §7.1 says which of
-		// its parameters the server may answer with.
-		answers, _ := handshake.ParseExtensions(resp.Header)
-		for _, answer := range answers {
-			params, err := handshake.AcceptDeflateResponse(answer, opts.Compression.config(false))
-			if err != nil {
-				return nil, resp, err
-			}
-			c.deflate = newDeflate(c, params, opts.Compression)
-			c.SetReadLimit(opts.ReadLimit)
-		}
+	if err := c.acceptDeflate(resp, opts); err != nil {
+		return nil, resp, err
 	}
 	return c, resp, nil
+}
+
+// offer returns the Sec-WebSocket-Extensions offer of opts, and the extensions a server may
+// answer with.
+func (opts *DialOptions) offer() (offer string, allowed []string, err error) {
+	if opts.Compression == nil {
+		return "", nil, nil
+	}
+	if err := opts.Compression.check(); err != nil {
+		return "", nil, err
+	}
+	return handshake.DeflateOffer(opts.Compression.config(false)).String(), []string{handshake.PermessageDeflate}, nil
+}
+
+// acceptDeflate sets up permessage-deflate on a new client Conn as the server's response
+// agreed it. The response was checked to name only the extension offered; RFC 7692 §7.1 says
+// which of its parameters the server may answer with.
+func (c *Conn) acceptDeflate(resp *http.Response, opts *DialOptions) error {
+	if opts.Compression == nil {
+		return nil
+	}
+	answers, _ := handshake.ParseExtensions(resp.Header)
+	for _, answer := range answers {
+		params, err := handshake.AcceptDeflateResponse(answer, opts.Compression.config(false))
+		if err != nil {
+			return err
+		}
+		c.deflate = newDeflate(c, params, opts.Compression)
+		c.SetReadLimit(opts.ReadLimit)
+	}
+	return nil
 }
 
 // parseURL checks a WebSocket URL (§3): the scheme ws or wss (http and https are accepted as

@@ -71,8 +71,11 @@ func upgradeH2(w http.ResponseWriter, r *http.Request, opts *UpgradeOptions) (*C
 // connection of its own. On a server such a Conn lives in its handler's stream: the handler must
 // not return until it is done with the Conn, for returning ends the stream.
 func (c *Conn) OverHTTP2() bool {
-	_, ok := c.nc.(*streamConn)
-	return ok
+	switch c.nc.(type) {
+	case *streamConn, *clientStream:
+		return true
+	}
+	return false
 }
 
 // streamConn is an HTTP/2 stream seen as a net.Conn, the transport of a Conn over HTTP/2 on the

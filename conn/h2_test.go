@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -451,4 +453,96 @@ func BenchmarkH2StreamMemory(b *testing.B) {
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/float64(b.N), "heap-B/stream")
 	b.ReportMetric(float64(after.StackInuse-before.StackInuse)/float64(b.N), "stack-B/stream")
+}
+
+// TestDialHTTP2 dials wss:// with an HTTP2Client: the WebSocket is a stream of an HTTP/2
+// connection (RFC 8441), two of them share one connection, and every feature works as over
+// HTTP/1.1: echo, subprotocol, permessage-deflate, keepalive's deadlines, the close handshake.
+func TestDialHTTP2(t *testing.T) {
+	remotes := make(chan string, 4)
+	srv := h2Server(t, &UpgradeOptions{Subprotocols: []string{"wamp"}, Compression: &CompressionOptions{}}, func(c *Conn) {
+		remotes <- c.RemoteAddr().String()
+		echoLoop(c)
+	})
+	client := &HTTP2Client{}
+	dial := func() *Conn {
+		ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+		defer cancel()
+		c, _, err := Dial(ctx, "wss"+strings.TrimPrefix(srv.URL, "https")+"/", &DialOptions{
+			TLSConfig:    srv.Client().Transport.(*http.Transport).TLSClientConfig,
+			HTTP2:        client,
+			Subprotocols: []string{"soap", "wamp"},
+			Compression:  &CompressionOptions{},
+			PingInterval: 20 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.CloseNow() })
+		return c
+	}
+	first, second := dial(), dial()
+	for _, c := range []*Conn{first, second} {
+		if !c.OverHTTP2() || c.Subprotocol() != "wamp" || !c.Compressed() {
+			t.Fatalf("OverHTTP2 %v, subprotocol %q, compressed %v; want HTTP/2, wamp, compressed", c.OverHTTP2(), c.Subprotocol(), c.Compressed())
+		}
+	}
+	if a, b := <-remotes, <-remotes; a != b {
+		t.Errorf("the two WebSockets came from %s and %s, want one HTTP/2 connection", a, b)
+	}
+	want := bytes.Repeat([]byte("over a stream "), 1000)
+	for _, c := range []*Conn{first, second} {
+		c.WriteMessage(frame.OpText, want)
+		if _, got, err := c.ReadMessage(nil); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("echo: %d bytes, %v", len(got), err)
+		}
+	}
+	if err := first.Close(frame.CloseNormal, ""); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	second.WriteMessage(frame.OpText, []byte("still here"))
+	if _, got, err := second.ReadMessage(nil); err != nil || string(got) != "still here" {
+		t.Fatalf("the other stream after a close: %q, %v", got, err)
+	}
+	// Keepalive pings while a read waits, over the stream's read deadline, and the answers
+	// keep the read going until the application's own deadline ends it.
+	var pongs atomic.Int32
+	second.SetPongHandler(func([]byte) { pongs.Add(1) })
+	second.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if _, _, err := second.ReadMessage(nil); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read = %v, want the application's deadline", err)
+	}
+	if n := pongs.Load(); n < 3 {
+		t.Errorf("%d pongs in ten ping intervals over HTTP/2", n)
+	}
+}
+
+// TestDialHTTP2Fallback: with an HTTP2Client, a server that speaks HTTP/1.1 only gets RFC 6455's
+// handshake on the same TLS connection.
+func TestDialHTTP2Fallback(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		echoLoop(c)
+	}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	c, _, err := Dial(ctx, "wss"+strings.TrimPrefix(srv.URL, "https"), &DialOptions{
+		TLSConfig: srv.Client().Transport.(*http.Transport).TLSClientConfig,
+		HTTP2:     &HTTP2Client{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if c.OverHTTP2() {
+		t.Error("OverHTTP2 on an HTTP/1.1 server")
+	}
+	c.WriteMessage(frame.OpText, []byte("fell back"))
+	if _, got, err := c.ReadMessage(nil); err != nil || string(got) != "fell back" {
+		t.Fatalf("echo: %q, %v", got, err)
+	}
 }

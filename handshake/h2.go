@@ -1,6 +1,9 @@
 package handshake
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+)
 
 // ProtocolPseudoHeader is the key under which net/http puts the :protocol pseudo-header of an
 // extended CONNECT request (RFC 8441 §4) in Request.Header, on the server and, set by the
@@ -60,4 +63,16 @@ func quoteProtocol(p string) string {
 		return "a plain CONNECT"
 	}
 	return `"` + p + `"`
+}
+
+// CheckExtendedConnectResponse is the client's check of a server's answer to an extended
+// CONNECT request for a WebSocket (RFC 8441 §5): a 2xx status, then the subprotocol and
+// extensions as [CheckResponse] checks them. There is no Sec-WebSocket-Accept to check: over
+// HTTP/2 the stream itself, which only this request opened, is the proof that the server took
+// the request as a WebSocket one.
+func CheckExtendedConnectResponse(resp *http.Response, protocols []string, extensions []string) error {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("%w: got %d %s", ErrBadStatus, resp.StatusCode, http.StatusText(resp.StatusCode))
+	}
+	return checkNegotiated(resp.Header, protocols, extensions)
 }

@@ -60,6 +60,13 @@ func CheckResponse(resp *http.Response, key string, protocols []string, extensio
 		return fmt.Errorf("%w: got %q, want %q", ErrBadAccept, accepts, string(want[:]))
 	}
 
+	return checkNegotiated(h, protocols, extensions)
+}
+
+// checkNegotiated checks the extensions and subprotocol a server answered with against what
+// the client offered (RFC 6455 §4.1, items 5 and 6 of the client's checks), over HTTP/1.1 and
+// HTTP/2 alike (RFC 8441 §5).
+func checkNegotiated(h http.Header, protocols []string, extensions []string) error {
 	exts, err := ParseExtensions(h)
 	if err != nil {
 		return err

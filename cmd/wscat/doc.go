@@ -30,6 +30,11 @@ The flags are:
 		for wss, do not verify the server's certificate
 	-binary
 		send lines as binary messages
+	-h2
+		for wss, try HTTP/2 first: the WebSocket is a stream of an HTTP/2
+		connection (RFC 8441) when the server offers h2 and extended CONNECT,
+		and the usual HTTP/1.1 upgrade otherwise. The "connected" line says
+		which.
 	-ping-interval duration
 		keepalive: after this long without a byte from the server, send a
 		ping (RFC 6455 §5.5.2); if nothing arrives within as long again,

@@ -53,7 +53,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return exitHandshake
 	}
-	logger.Printf("connected to %s, subprotocol %q", opts.url, c.Subprotocol())
+	over := "HTTP/1.1"
+	if c.OverHTTP2() {
+		over = "HTTP/2"
+	}
+	logger.Printf("connected to %s over %s, subprotocol %q", opts.url, over, c.Subprotocol())
 	if opts.trace {
 		c.SetTrace(out.frame)
 	}
@@ -104,6 +108,9 @@ func dialOptions(opts options) *conn.DialOptions {
 	}
 	if opts.compress {
 		d.Compression = &conn.CompressionOptions{}
+	}
+	if opts.h2 {
+		d.HTTP2 = &conn.HTTP2Client{}
 	}
 	return d
 }

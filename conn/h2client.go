@@ -1,0 +1,321 @@
+package conn
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rfc6455/ws/handshake"
+)
+
+// An HTTP2Client lets Dial open WebSockets over HTTP/2 (RFC 8441) for wss:// URLs, and lets
+// the WebSockets it opens to one server share an HTTP/2 connection: give the same HTTP2Client
+// to each Dial (DialOptions.HTTP2). Dial then offers h2 in TLS's ALPN; when the server takes it
+// and advertises extended CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL), the WebSocket is a stream
+// of that connection, and otherwise Dial goes on as over HTTP/1.1. The zero HTTP2Client is
+// ready to use; it is safe for concurrent use.
+//
+// It is built on net/http's HTTP/2 client, which sends an extended CONNECT (its :protocol
+// pseudo-header) only when it is reached directly, as a connection's TLSNextProto round
+// tripper: http.Client refuses the header name before it knows the request goes over HTTP/2.
+// A process that dials this way needs GODEBUG=http2xconnect=1 only if it also serves.
+type HTTP2Client struct {
+	once sync.Once
+	tr   *http.Transport
+	mu   sync.Mutex
+	rt   http.RoundTripper // net/http's HTTP/2 client, pooling the connections handed to it
+}
+
+// errNoH2 reports that a server did not take a WebSocket over HTTP/2; Dial falls back.
+var errNoH2 = errors.New("conn: the server does not offer WebSockets over HTTP/2")
+
+func (h *HTTP2Client) transport() *http.Transport {
+	h.once.Do(func() {
+		h.tr = &http.Transport{ForceAttemptHTTP2: true}
+		h.tr.CloseIdleConnections() // sets up its HTTP/2 client, and with it TLSNextProto["h2"]
+	})
+	return h.tr
+}
+
+// pooled returns the HTTP/2 client if a connection was handed to it already.
+func (h *HTTP2Client) pooled() http.RoundTripper {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.rt
+}
+
+// add hands a TLS connection that negotiated h2 to the HTTP/2 client, which keeps it for the
+// streams to come, and returns the client.
+func (h *HTTP2Client) add(authority string, tc *tls.Conn) http.RoundTripper {
+	rt := h.transport().TLSNextProto["h2"](authority, tc)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.rt = rt
+	return rt
+}
+
+// open opens a WebSocket over HTTP/2 to u with an extended CONNECT request (RFC 8441 §4) through
+// rt, the HTTP/2 client. It returns errNoH2 when the server does not advertise extended
+// CONNECT, so that the caller can fall back to HTTP/1.1.
+func (h *HTTP2Client) open(ctx context.Context, rt http.RoundTripper, u *url.URL, opts *DialOptions, offer string, allowed []string) (*Conn, *http.Response, error) {
+	body, out := io.Pipe()
+	target := *u
+	target.Scheme = "https"
+	target.Fragment = ""
+	// The stream outlives Dial's context, which bounds only the handshake: the request's
+	// context is cancelled when the Conn is closed.
+	streamCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	req, err := http.NewRequestWithContext(streamCtx, http.MethodConnect, target.String(), body)
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	for name, values := range opts.Header {
+		req.Header[name] = values
+	}
+	req.Header.Set(handshake.ProtocolPseudoHeader, "websocket")
+	req.Header.Set("Sec-WebSocket-Version", handshake.Version)
+	if len(opts.Subprotocols) > 0 {
+		req.Header.Set("Sec-WebSocket-Protocol", strings.Join(opts.Subprotocols, ", "))
+	}
+	if offer != "" {
+		req.Header.Set("Sec-WebSocket-Extensions", offer)
+	}
+	if opts.Origin != "" {
+		req.Header.Set("Origin", opts.Origin)
+	}
+	type result struct {
+		resp *http.Response
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := rt.RoundTrip(req)
+		done <- result{resp, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		cancel()
+		out.Close()
+		return nil, nil, ctx.Err()
+	}
+	if r.err != nil {
+		cancel()
+		out.Close()
+		if strings.Contains(r.err.Error(), "extended connect not supported") {
+			return nil, nil, errNoH2
+		}
+		return nil, nil, r.err
+	}
+	resp := r.resp
+	if err := handshake.CheckExtendedConnectResponse(resp, opts.Subprotocols, allowed); err != nil {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+		resp.Body = io.NopCloser(strings.NewReader(string(body)))
+		cancel()
+		out.Close()
+		return nil, resp, err
+	}
+	nc := newClientStream(resp.Body, out, cancel, addrString(u.Host))
+	c := newConn(nc, nil, false, opts.ReadLimit, opts.ReadBufferSize, opts.WriteBufferSize, opts.CloseTimeout)
+	c.subprotocol = resp.Header.Get("Sec-WebSocket-Protocol")
+	if err := c.acceptDeflate(resp, opts); err != nil {
+		c.CloseNow()
+		return nil, resp, err
+	}
+	c.startKeepAlive(opts.PingInterval, opts.PingTimeout)
+	return c, resp, nil
+}
+
+// clientStream is the client's side of an HTTP/2 stream as a net.Conn: reads come from the
+// response body through a goroutine of its own, so that a read deadline can pass without
+// breaking the stream (keepalive moves the read deadline and goes on reading); writes go into
+// the request body, and a write deadline that passes ends the stream, as a timed-out write
+// ends a Conn on TCP.
+type clientStream struct {
+	body   io.ReadCloser
+	out    *io.PipeWriter
+	cancel context.CancelFunc
+	remote net.Addr
+
+	readDeadline, writeDeadline deadline
+	chunks                      chan []byte // the reading goroutine's pieces
+	consumed                    chan struct{}
+	readErr                     error // after chunks is closed
+	pending                     []byte
+	readMu                      sync.Mutex
+
+	closeOnce sync.Once
+	closed    chan struct{}
+
+	timerMu    sync.Mutex
+	writeTimer *time.Timer
+}
+
+func newClientStream(body io.ReadCloser, out *io.PipeWriter, cancel context.CancelFunc, remote net.Addr) *clientStream {
+	s := &clientStream{body: body, out: out, cancel: cancel, remote: remote,
+		chunks: make(chan []byte), consumed: make(chan struct{}, 1), closed: make(chan struct{})}
+	s.readDeadline.init()
+	s.writeDeadline.init()
+	go s.pump()
+	return s
+}
+
+func (s *clientStream) pump() {
+	buf := make([]byte, 16<<10)
+	for {
+		n, err := s.body.Read(buf)
+		if n > 0 {
+			select {
+			case s.chunks <- buf[:n]:
+			case <-s.closed:
+				return
+			}
+			select {
+			case <-s.consumed:
+			case <-s.closed:
+				return
+			}
+		}
+		if err != nil {
+			s.readErr = err
+			close(s.chunks)
+			return
+		}
+	}
+}
+
+func (s *clientStream) Read(p []byte) (int, error) {
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
+	if len(s.pending) == 0 {
+		if s.readDeadline.passed() {
+			return 0, os.ErrDeadlineExceeded
+		}
+		select {
+		case chunk, ok := <-s.chunks:
+			if !ok {
+				return 0, s.readErr
+			}
+			s.pending = chunk
+		case <-s.readDeadline.wait():
+			return 0, os.ErrDeadlineExceeded
+		case <-s.closed:
+			return 0, net.ErrClosed
+		}
+	}
+	n := copy(p, s.pending)
+	s.pending = s.pending[n:]
+	if len(s.pending) == 0 {
+		s.consumed <- struct{}{}
+	}
+	return n, nil
+}
+
+func (s *clientStream) Write(p []byte) (int, error) {
+	if s.writeDeadline.passed() {
+		return 0, os.ErrDeadlineExceeded
+	}
+	return s.out.Write(p)
+}
+
+// Close ends the stream: the request body ends (END_STREAM) and the request is cancelled.
+func (s *clientStream) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.out.Close()
+		s.body.Close()
+		s.cancel()
+	})
+	return nil
+}
+
+func (s *clientStream) LocalAddr() net.Addr  { return addrString("") }
+func (s *clientStream) RemoteAddr() net.Addr { return s.remote }
+
+func (s *clientStream) SetDeadline(t time.Time) error {
+	s.SetReadDeadline(t)
+	return s.SetWriteDeadline(t)
+}
+
+func (s *clientStream) SetReadDeadline(t time.Time) error {
+	s.readDeadline.set(t)
+	return nil
+}
+
+// SetWriteDeadline bounds writes: a write still blocked when it passes fails, and the stream
+// with it (the frame it was writing is cut).
+func (s *clientStream) SetWriteDeadline(t time.Time) error {
+	s.writeDeadline.set(t)
+	s.timerMu.Lock()
+	defer s.timerMu.Unlock()
+	if s.writeTimer != nil {
+		s.writeTimer.Stop()
+		s.writeTimer = nil
+	}
+	if !t.IsZero() {
+		s.writeTimer = time.AfterFunc(time.Until(t), func() {
+			s.out.CloseWithError(os.ErrDeadlineExceeded)
+		})
+	}
+	return nil
+}
+
+// dialHTTP2 is Dial's way over HTTP/2 for a wss:// URL. When the server chose HTTP/1.1 in ALPN
+// it returns the TLS connection, for RFC 6455's handshake on it; when it took HTTP/2 but not
+// extended CONNECT, errNoH2, having closed what it opened, so that Dial dials again.
+func dialHTTP2(ctx context.Context, u *url.URL, addr string, opts *DialOptions) (*Conn, *http.Response, net.Conn, error) {
+	h := opts.HTTP2
+	offer, allowed, err := opts.offer()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if rt := h.pooled(); rt != nil {
+		c, resp, err := h.open(ctx, rt, u, opts, offer, allowed)
+		if err == nil || !isNoCachedConn(err) {
+			return c, resp, nil, err
+		}
+	}
+	nc, err := dialThroughProxy(ctx, u, true, addr, opts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	config := opts.TLSConfig.Clone()
+	if config == nil {
+		config = &tls.Config{}
+	}
+	if config.ServerName == "" {
+		config.ServerName = u.Hostname()
+	}
+	config.NextProtos = []string{"h2", "http/1.1"}
+	tc := tls.Client(nc, config)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		nc.Close()
+		return nil, nil, nil, err
+	}
+	if tc.ConnectionState().NegotiatedProtocol != "h2" {
+		return nil, nil, tc, nil
+	}
+	c, resp, err := h.open(ctx, h.add(u.Host, tc), u, opts, offer, allowed)
+	if err != nil && !errors.Is(err, errNoH2) {
+		err = fmt.Errorf("over HTTP/2: %w", err)
+	}
+	return c, resp, nil, err
+}
+
+// isNoCachedConn reports whether err says the HTTP/2 client has no connection with room for
+// another stream, so that a new one must be dialed.
+func isNoCachedConn(err error) bool {
+	return strings.Contains(err.Error(), "no cached connection")
+}
