@@ -88,7 +88,8 @@ type DialOptions struct {
 	// and the WebSocket as a stream of the connection, which it shares with the other
 	// WebSockets the same HTTP2Client opened to that server. A server that answers with
 	// HTTP/1.1, or does not advertise extended CONNECT, gets RFC 6455's handshake on a new
-	// connection. Conn.OverHTTP2 tells which it was. ws:// URLs always use HTTP/1.1.
+	// connection. Conn.OverHTTP2 tells which it was. ws:// URLs use HTTP/1.1 unless
+	// HTTP2.Cleartext is set.
 	HTTP2 *HTTP2Client
 }
 
@@ -160,8 +161,8 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, *http.R
 
 	var nc net.Conn
 	runTLS := secure
-	if secure && opts.HTTP2 != nil {
-		c, resp, tc, err := dialHTTP2(ctx, u, addr, opts)
+	if opts.HTTP2 != nil && (secure || opts.HTTP2.Cleartext) {
+		c, resp, tc, err := dialHTTP2(ctx, u, secure, addr, opts)
 		switch {
 		case tc != nil:
 			// The server chose HTTP/1.1 in ALPN: RFC 6455's handshake on this connection.

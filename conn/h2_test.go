@@ -546,3 +546,79 @@ func TestDialHTTP2Fallback(t *testing.T) {
 		t.Fatalf("echo: %q, %v", got, err)
 	}
 }
+
+// TestDialH2C dials ws:// with HTTP2Client.Cleartext: HTTP/2 with prior knowledge (RFC 9113
+// §3.3) to a cleartext server, two WebSockets as streams of one connection; a server without
+// extended CONNECT gets RFC 6455's handshake instead.
+func TestDialH2C(t *testing.T) {
+	remotes := make(chan string, 2)
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		if r.ProtoMajor != 2 {
+			t.Errorf("a WebSocket over %s, want HTTP/2", r.Proto)
+		}
+		remotes <- c.RemoteAddr().String()
+		echoLoop(c)
+	}))
+	srv.Config.Protocols = &protocols
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	client := &HTTP2Client{Cleartext: true}
+	var conns []*Conn
+	for i := 0; i < 2; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+		c, _, err := Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/", &DialOptions{HTTP2: client})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseNow()
+		if !c.OverHTTP2() {
+			t.Fatal("OverHTTP2 is false with prior knowledge")
+		}
+		conns = append(conns, c)
+	}
+	if a, b := <-remotes, <-remotes; a != b {
+		t.Errorf("the two WebSockets came from %s and %s, want one HTTP/2 connection", a, b)
+	}
+	for i, c := range conns {
+		want := fmt.Sprintf("h2c stream %d", i)
+		c.WriteMessage(frame.OpText, []byte(want))
+		if _, got, err := c.ReadMessage(nil); err != nil || string(got) != want {
+			t.Fatalf("echo: %q, %v", got, err)
+		}
+		if err := c.Close(frame.CloseNormal, ""); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}
+}
+
+// TestDialH2CRefused: prior knowledge to a server that speaks only HTTP/1.1 fails the Dial with
+// an error, in bounded time, as RFC 9113 §3.3 leaves it (nothing to fall back on).
+func TestDialH2CRefused(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, err := Upgrade(w, r, nil); err == nil {
+			c.CloseNow()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	c, _, err := Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/", &DialOptions{HTTP2: &HTTP2Client{Cleartext: true}})
+	if err == nil {
+		c.CloseNow()
+		t.Fatal("Dial with prior knowledge succeeded against an HTTP/1.1-only server")
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("Dial took the whole timeout: %v", err)
+	}
+	t.Logf("error: %v", err)
+}

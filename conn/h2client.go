@@ -29,10 +29,19 @@ import (
 // tripper: http.Client refuses the header name before it knows the request goes over HTTP/2.
 // A process that dials this way needs GODEBUG=http2xconnect=1 only if it also serves.
 type HTTP2Client struct {
+	// Cleartext, if true, has Dial use HTTP/2 for ws:// URLs too, with prior knowledge
+	// (RFC 9113 §3.3): the connection preface goes out on the new TCP connection without
+	// asking first, as to a server known to speak HTTP/2 in cleartext (cmd/echo -h2c, a proxy's
+	// h2c backend). A server that does not speak it fails the Dial: without TLS's ALPN there is
+	// nothing to fall back on. A cleartext server that speaks HTTP/2 but does not advertise
+	// extended CONNECT gets RFC 6455's handshake on a new connection, as over TLS.
+	Cleartext bool
+
 	once sync.Once
 	tr   *http.Transport
 	mu   sync.Mutex
-	rt   http.RoundTripper // net/http's HTTP/2 client, pooling the connections handed to it
+	rt   http.RoundTripper // net/http's HTTP/2 client, pooling the TLS connections handed to it
+	rtC  http.RoundTripper // the same client, for the cleartext ones (it admits http:// URLs)
 }
 
 // errNoH2 reports that a server did not take a WebSocket over HTTP/2; Dial falls back.
@@ -47,9 +56,12 @@ func (h *HTTP2Client) transport() *http.Transport {
 }
 
 // pooled returns the HTTP/2 client if a connection was handed to it already.
-func (h *HTTP2Client) pooled() http.RoundTripper {
+func (h *HTTP2Client) pooled(secure bool) http.RoundTripper {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if !secure {
+		return h.rtC
+	}
 	return h.rt
 }
 
@@ -63,6 +75,31 @@ func (h *HTTP2Client) add(authority string, tc *tls.Conn) http.RoundTripper {
 	return rt
 }
 
+// addCleartext hands a TCP connection to the HTTP/2 client for HTTP/2 with prior knowledge.
+// net/http's only way in for one is the handoff its own Transport uses when its Protocols
+// allow unencrypted HTTP/2 (http.Transport.NewClientConn would do, but its requests are
+// checked for header names as HTTP/1.1's are, and :protocol is not one): TLSNextProto's
+// "unencrypted_http2" entry, given a *tls.Conn that was never used and whose NetConn has an
+// UnencryptedNetConn method returning the connection. TestDialH2C fails if that changes.
+func (h *HTTP2Client) addCleartext(authority string, nc net.Conn) (http.RoundTripper, error) {
+	next, ok := h.transport().TLSNextProto["unencrypted_http2"]
+	if !ok {
+		nc.Close()
+		return nil, errors.New("conn: this net/http has no HTTP/2 without TLS")
+	}
+	rt := next(authority, tls.Client(unencryptedHandoff{nc}, nil))
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.rtC = rt
+	return rt, nil
+}
+
+// unencryptedHandoff carries a cleartext connection through an API that takes a *tls.Conn
+// (see addCleartext); the *tls.Conn around it never reads or writes.
+type unencryptedHandoff struct{ net.Conn }
+
+func (u unencryptedHandoff) UnencryptedNetConn() net.Conn { return u.Conn }
+
 // open opens a WebSocket over HTTP/2 to u with an extended CONNECT request (RFC 8441 §4) through
 // rt, the HTTP/2 client. It returns errNoH2 when the server does not advertise extended
 // CONNECT, so that the caller can fall back to HTTP/1.1.
@@ -70,6 +107,9 @@ func (h *HTTP2Client) open(ctx context.Context, rt http.RoundTripper, u *url.URL
 	body, out := io.Pipe()
 	target := *u
 	target.Scheme = "https"
+	if u.Scheme == "ws" {
+		target.Scheme = "http"
+	}
 	target.Fragment = ""
 	// The stream outlives Dial's context, which bounds only the handshake: the request's
 	// context is cancelled when the Conn is closed.
@@ -272,24 +312,36 @@ func (s *clientStream) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// dialHTTP2 is Dial's way over HTTP/2 for a wss:// URL. When the server chose HTTP/1.1 in ALPN
-// it returns the TLS connection, for RFC 6455's handshake on it; when it took HTTP/2 but not
-// extended CONNECT, errNoH2, having closed what it opened, so that Dial dials again.
-func dialHTTP2(ctx context.Context, u *url.URL, addr string, opts *DialOptions) (*Conn, *http.Response, net.Conn, error) {
+// dialHTTP2 is Dial's way over HTTP/2 for a wss:// URL, or a ws:// one with
+// HTTP2Client.Cleartext. When the server chose HTTP/1.1 in ALPN it returns the TLS connection,
+// for RFC 6455's handshake on it; when it took HTTP/2 but not extended CONNECT, errNoH2, having
+// closed what it opened, so that Dial dials again.
+func dialHTTP2(ctx context.Context, u *url.URL, secure bool, addr string, opts *DialOptions) (*Conn, *http.Response, net.Conn, error) {
 	h := opts.HTTP2
 	offer, allowed, err := opts.offer()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if rt := h.pooled(); rt != nil {
+	if rt := h.pooled(secure); rt != nil {
 		c, resp, err := h.open(ctx, rt, u, opts, offer, allowed)
 		if err == nil || !isNoCachedConn(err) {
 			return c, resp, nil, err
 		}
 	}
-	nc, err := dialThroughProxy(ctx, u, true, addr, opts)
+	nc, err := dialThroughProxy(ctx, u, secure, addr, opts)
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	if !secure {
+		rt, err := h.addCleartext(u.Host, nc)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		c, resp, err := h.open(ctx, rt, u, opts, offer, allowed)
+		if err != nil && !errors.Is(err, errNoH2) {
+			err = fmt.Errorf("over HTTP/2 with prior knowledge: %w", err)
+		}
+		return c, resp, nil, err
 	}
 	config := opts.TLSConfig.Clone()
 	if config == nil {

@@ -30,3 +30,23 @@ func TestWscatHTTP2(t *testing.T) {
 	}
 	echo.waitOutput(t, regexp.MustCompile(`subprotocol="wamp" close=1000 reason="" messages=1 duration=\S+ http=2`), 15*time.Second)
 }
+
+// TestWscatH2C: cmd/wscat -h2 with a ws:// URL speaks HTTP/2 with prior knowledge to
+// cmd/echo -h2c, and its WebSocket is a stream of that cleartext connection.
+func TestWscatH2C(t *testing.T) {
+	t.Parallel()
+	echo := startEcho(t, "-h2c")
+	out, status := runWscat(t, "hello over h2c\n", nil, "-h2", echo.url("/ws"))
+	if status != 0 {
+		t.Errorf("wscat exited with status %d, want 0", status)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^< hello over h2c$`),
+		regexp.MustCompile(`(?m)^closed: 1000$`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("wscat's output lacks %q:\n%s", want, out)
+		}
+	}
+	echo.waitOutput(t, regexp.MustCompile(`close=1000 reason="" messages=1 duration=\S+ http=2`), 15*time.Second)
+}

@@ -33,8 +33,10 @@ The flags are:
 	-h2
 		for wss, try HTTP/2 first: the WebSocket is a stream of an HTTP/2
 		connection (RFC 8441) when the server offers h2 and extended CONNECT,
-		and the usual HTTP/1.1 upgrade otherwise. The "connected" line says
-		which.
+		and the usual HTTP/1.1 upgrade otherwise. For ws://, HTTP/2 in
+		cleartext with prior knowledge (RFC 9113 §3.3), for a server known to
+		speak it (cmd/echo -h2c): there is no fallback. The "connected" line
+		says which.
 	-ping-interval duration
 		keepalive: after this long without a byte from the server, send a
 		ping (RFC 6455 §5.5.2); if nothing arrives within as long again,

@@ -60,7 +60,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&opts.trace, "trace", false, "print the handshake response and every frame header")
 	fs.BoolVar(&opts.compress, "compress", false, "offer permessage-deflate (RFC 7692)")
 	fs.DurationVar(&opts.timeout, "timeout", 10*time.Second, "time limit for the opening handshake")
-	fs.BoolVar(&opts.h2, "h2", false, "for wss, try HTTP/2 first (RFC 8441: the WebSocket as a stream), falling back to HTTP/1.1")
+	fs.BoolVar(&opts.h2, "h2", false, "HTTP/2 (RFC 8441: the WebSocket as a stream): for wss, tried first, falling back to HTTP/1.1; for ws, with prior knowledge")
 	fs.DurationVar(&opts.pingInterval, "ping-interval", 0, "keepalive: ping after this `duration` of silence, and give up when nothing answers within as long again (0: off)")
 	fs.Func("close-code", "close `code` to send at end of input; 1005 sends a close frame without a code (default 1000)", func(s string) error {
 		n, err := strconv.ParseUint(s, 10, 16)

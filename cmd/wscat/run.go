@@ -110,7 +110,7 @@ func dialOptions(opts options) *conn.DialOptions {
 		d.Compression = &conn.CompressionOptions{}
 	}
 	if opts.h2 {
-		d.HTTP2 = &conn.HTTP2Client{}
+		d.HTTP2 = &conn.HTTP2Client{Cleartext: true}
 	}
 	return d
 }
