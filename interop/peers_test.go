@@ -79,6 +79,14 @@ func requirePython(t *testing.T) string {
 	return pythonPath
 }
 
+// requirePythonH2 checks that Debian's interpreter has h2 and wsproto, the RFC 8441 peers.
+func requirePythonH2(t *testing.T) {
+	t.Helper()
+	requirePeer(t, "python3-h2 and python3-wsproto", "apt-get install python3-h2 python3-wsproto", func() (string, error) {
+		return programVersion(pythonPath, "-c", "import h2, wsproto; print('h2', h2.__version__, 'wsproto', wsproto.__version__)")
+	})
+}
+
 // nodeModules is where npm ci --prefix interop/node installs ws and mqtt; the tests run from
 // the package directory, interop.
 const nodeModules = "node/node_modules"

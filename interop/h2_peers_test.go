@@ -1,0 +1,172 @@
+//go:build unix
+
+package interop
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// WebSockets over HTTP/2 (RFC 8441) with peers nobody here wrote: Python's h2 and wsproto
+// (Debian python3-h2, python3-wsproto), which know HTTP/2 and WebSocket frames but not each
+// other; testdata/python/h2_client.py joins them into an RFC 8441 client, and h2_server.py
+// into a server.
+
+// h2Event is one JSON line of the h2 scripts; each event uses the fields it names.
+type h2Event struct {
+	Event string `json:"event"`
+
+	EnableConnectProtocol *int `json:"enable_connect_protocol"` // settings
+
+	Status  int               `json:"status"`  // response
+	Headers map[string]string `json:"headers"` // response
+
+	Size      int  `json:"size"`      // echo
+	Text      bool `json:"text"`      // echo
+	Fragments int  `json:"fragments"` // echo
+	AfterBad  bool `json:"after_bad"` // echo
+	OK        bool `json:"ok"`        // echo, pong, streams
+
+	Count     int  `json:"count"`      // streams
+	StuckEcho bool `json:"stuck_echo"` // streams
+
+	Results map[string]struct {
+		Status int  `json:"status"`
+		Reset  *int `json:"reset"`
+		Ended  bool `json:"ended"`
+	} `json:"results"` // bad
+
+	Code   int    `json:"code"`   // close
+	Reason string `json:"reason"` // close
+	Ended  bool   `json:"ended"`  // close
+	Reset  *int   `json:"reset"`  // close
+}
+
+// h2Events returns the JSON events p printed, in order.
+func h2Events(t *testing.T, p *process) []h2Event {
+	t.Helper()
+	var events []h2Event
+	for _, line := range p.stdout.lines() {
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		var e h2Event
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("%s printed %q: %v", p.name, line, err)
+		}
+		events = append(events, e)
+	}
+	return events
+}
+
+// HTTP/2 error codes (RFC 9113 §7) that the bad-input cases may get.
+const (
+	h2ProtocolError = 0x1
+	h2StreamClosed  = 0x5
+)
+
+// TestPythonH2Client runs h2_client.py against cmd/echo over TLS: the SETTINGS advertise
+// extended CONNECT (RFC 8441 §3), the CONNECT gets 200 without Sec-WebSocket-Accept although
+// the request carried a Sec-WebSocket-Key (§5), text and binary messages from 0 B to 1 MiB
+// and a fragmented one echo, a ping gets its pong, 20 WebSockets share the connection with
+// one not reading, every malformed request gets its answer without harming the rest of the
+// connection, and the close handshake ends the stream (§6).
+func TestPythonH2Client(t *testing.T) {
+	t.Parallel()
+	requirePythonH2(t)
+	cert := newTestCert(t)
+	echo := startEcho(t, "-tls-cert", cert.certFile, "-tls-key", cert.keyFile, "-subprotocols", "wamp")
+	port := echo.addr[strings.LastIndex(echo.addr, ":")+1:]
+	p := startPython(t, "h2_client.py", fmt.Sprintf(`{"port": %s, "cafile": %q, "path": "/ws", "sizes": [0, 1, 125, 126, 65535, 65536, 1048576]}`, port, cert.certFile))
+	if status := p.wait(t, 60*time.Second); status != 0 {
+		t.Fatalf("h2_client.py exited with status %d", status)
+	}
+	events := h2Events(t, p)
+	seen := map[string]int{}
+	for _, e := range events {
+		seen[e.Event]++
+		switch e.Event {
+		case "settings":
+			if e.EnableConnectProtocol == nil || *e.EnableConnectProtocol != 1 {
+				t.Errorf("SETTINGS_ENABLE_CONNECT_PROTOCOL = %v, want 1 (RFC 8441 §3)", e.EnableConnectProtocol)
+			}
+		case "response":
+			if e.Status != 200 {
+				t.Errorf("CONNECT answered %d, want 200 (RFC 8441 §5)", e.Status)
+			}
+			if got := e.Headers["sec-websocket-protocol"]; got != "wamp" {
+				t.Errorf("Sec-WebSocket-Protocol %q, want wamp", got)
+			}
+			if _, ok := e.Headers["sec-websocket-accept"]; ok {
+				t.Errorf("a Sec-WebSocket-Accept over HTTP/2 (RFC 8441 §5 has none): %v", e.Headers)
+			}
+		case "echo", "pong":
+			if !e.OK {
+				t.Errorf("%s failed: %+v", e.Event, e)
+			}
+		case "streams":
+			if !e.OK || !e.StuckEcho {
+				t.Errorf("%d streams on one connection: the others echoed %v, the one that stopped reading got its echo %v", e.Count, e.OK, e.StuckEcho)
+			}
+		case "bad":
+			checkH2BadInput(t, e)
+		case "close":
+			// cmd/echo answers a close with its code alone (RFC 6455 §5.5.1); the log below
+			// has the reason it received.
+			if e.Code != 4001 {
+				t.Errorf("close echoed %d %q, want 4001", e.Code, e.Reason)
+			}
+			// RFC 8441 §6: END_STREAM for the TCP FIN; a RST_STREAM would be an abnormal end,
+			// but one with NO_ERROR after it is how net/http stops a request body it will
+			// not read (RFC 9113 §8.1).
+			if !e.Ended || (e.Reset != nil && *e.Reset != 0) {
+				t.Errorf("after the close handshake the stream ended %v, reset %v; want END_STREAM (RFC 8441 §6)", e.Ended, e.Reset)
+			}
+		}
+	}
+	if seen["echo"] != 16 || seen["done"] != 1 || seen["bad"] != 1 {
+		t.Errorf("events %v: want 16 echoes, bad and done", seen)
+	}
+	echo.waitLog(t, `subprotocol="wamp" close=4001 reason="python h2 says bye" messages=16`)
+}
+
+// checkH2BadInput holds what each malformed request got against what RFC 8441 and RFC 9113
+// ask for.
+func checkH2BadInput(t *testing.T, e h2Event) {
+	t.Helper()
+	want := map[string]string{
+		// RFC 9113 §8.5: a plain CONNECT asks for a TCP tunnel to its :authority and has no
+		// :path, so cmd/echo's routes (by path) do not reach it.
+		"plain CONNECT": "status 404",
+		// RFC 9220 §3's advice for a protocol the server does not support.
+		"protocol not websocket": "status 501",
+		// RFC 8441 §4 requires :scheme and :path; RFC 9113 §8.1.1: a malformed request is a
+		// stream error of type PROTOCOL_ERROR.
+		"missing :path": "reset 1",
+		// The same rule, which net/http's HTTP/2 server does not apply to an extended
+		// CONNECT; nor does its Request keep :scheme (only r.TLS, for "https", which h2c
+		// never has), so Upgrade cannot tell. A known gap, here so that a change shows.
+		"missing :scheme": "status 200",
+		// RFC 6455 §4.4 by way of RFC 8441 §5.
+		"version 8": "status 400",
+		// RFC 9113 §5.1: DATA after END_STREAM is a stream error of type STREAM_CLOSED.
+		"DATA after END_STREAM": "reset 5",
+	}
+	for name, w := range want {
+		r, ok := e.Results[name]
+		if !ok {
+			t.Errorf("%s: no result", name)
+			continue
+		}
+		got := fmt.Sprintf("status %d", r.Status)
+		if r.Reset != nil {
+			got = fmt.Sprintf("reset %d", *r.Reset)
+		}
+		if got != w {
+			t.Errorf("%s: got %s (%+v), want %s", name, got, r, w)
+		}
+	}
+}
