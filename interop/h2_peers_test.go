@@ -3,11 +3,14 @@
 package interop
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rfc6455/ws/conn"
 )
 
 // WebSockets over HTTP/2 (RFC 8441) with peers nobody here wrote: Python's h2 and wsproto
@@ -168,5 +171,49 @@ func checkH2BadInput(t *testing.T, e h2Event) {
 		if got != w {
 			t.Errorf("%s: got %s (%+v), want %s", name, got, r, w)
 		}
+	}
+}
+
+// TestPythonH2Server runs our client (conn.Dial with an HTTP2Client) against h2_server.py, over
+// TLS (ALPN h2 only: a fallback to HTTP/1.1 would fail) and in cleartext with prior knowledge:
+// the scenario of TestPythonServer, every WebSocket a stream of one HTTP/2 connection.
+func TestPythonH2Server(t *testing.T) {
+	t.Parallel()
+	requirePythonH2(t)
+	sizes := []int{0, 1, 125, 126, 65535, 65536, 1 << 20}
+	t.Run("TLS", func(t *testing.T) {
+		t.Parallel()
+		cert := newTestCert(t)
+		p := startPython(t, "h2_server.py", fmt.Sprintf(`{"protocols": ["wamp", "mqtt"], "cert": %q, "key": %q}`, cert.certFile, cert.keyFile))
+		port := p.waitEvent(t, "listening", 1, 20*time.Second).Port
+		exerciseServer(t, p, fmt.Sprintf("wss://127.0.0.1:%d/", port), sizes, &conn.DialOptions{
+			TLSConfig: &tls.Config{RootCAs: cert.pool},
+			HTTP2:     &conn.HTTP2Client{},
+		}, "wamp")
+		checkOneH2Connection(t, p)
+	})
+	t.Run("prior knowledge", func(t *testing.T) {
+		t.Parallel()
+		p := startPython(t, "h2_server.py", `{"protocols": ["wamp", "mqtt"]}`)
+		port := p.waitEvent(t, "listening", 1, 20*time.Second).Port
+		exerciseServer(t, p, fmt.Sprintf("ws://127.0.0.1:%d/", port), sizes, &conn.DialOptions{
+			HTTP2: &conn.HTTP2Client{Cleartext: true},
+		}, "wamp")
+		checkOneH2Connection(t, p)
+	})
+}
+
+// checkOneH2Connection fails the test unless the peer saw one HTTP/2 connection: the Dials of
+// one HTTP2Client share it.
+func checkOneH2Connection(t *testing.T, p *process) {
+	t.Helper()
+	n := 0
+	for _, e := range p.events() {
+		if e.Event == "connection" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the peer saw %d HTTP/2 connections, want 1 shared by every WebSocket", n)
 	}
 }
