@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,7 @@ type h2Event struct {
 	OK        bool `json:"ok"`        // echo, pong, streams
 
 	Count     int  `json:"count"`      // streams
-	StuckEcho bool `json:"stuck_echo"` // streams
+	StuckEcho *bool `json:"stuck_echo"` // streams: h2_client.py has one stream stop reading
 
 	Results map[string]struct {
 		Status int  `json:"status"`
@@ -88,6 +89,20 @@ func TestPythonH2Client(t *testing.T) {
 		t.Fatalf("h2_client.py exited with status %d", status)
 	}
 	events := h2Events(t, p)
+	checkH2Client(t, events, 16, 4001)
+	if events[len(events)-4].Event != "bad" {
+		t.Errorf("h2_client.py reported no bad-input results before its last echo: %+v", events[len(events)-4])
+	}
+	echo.waitLog(t, `subprotocol="wamp" close=4001 reason="python h2 says bye" messages=16`)
+}
+
+// checkH2Client holds the events of an RFC 8441 client script (h2_client.py, h2_client.mjs)
+// against cmd/echo -subprotocols wamp: SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3), a 200
+// without Sec-WebSocket-Accept although a Sec-WebSocket-Key was sent (§5), echoes messages
+// that each came back intact, a pong, many streams, any bad-input results, and a close whose
+// code came back before the stream ended (§6).
+func checkH2Client(t *testing.T, events []h2Event, echoes, closeCode int) {
+	t.Helper()
 	seen := map[string]int{}
 	for _, e := range events {
 		seen[e.Event]++
@@ -111,16 +126,17 @@ func TestPythonH2Client(t *testing.T) {
 				t.Errorf("%s failed: %+v", e.Event, e)
 			}
 		case "streams":
-			if !e.OK || !e.StuckEcho {
-				t.Errorf("%d streams on one connection: the others echoed %v, the one that stopped reading got its echo %v", e.Count, e.OK, e.StuckEcho)
+			stuckFailed := e.StuckEcho != nil && !*e.StuckEcho
+			if !e.OK || stuckFailed {
+				t.Errorf("%d streams on one connection: the others echoed %v; the one that stopped reading failed to get its echo: %v", e.Count, e.OK, stuckFailed)
 			}
 		case "bad":
 			checkH2BadInput(t, e)
 		case "close":
-			// cmd/echo answers a close with its code alone (RFC 6455 §5.5.1); the log below
-			// has the reason it received.
-			if e.Code != 4001 {
-				t.Errorf("close echoed %d %q, want 4001", e.Code, e.Reason)
+			// cmd/echo answers a close with its code alone (RFC 6455 §5.5.1); its log has
+			// the reason it received.
+			if e.Code != closeCode {
+				t.Errorf("close echoed %d %q, want %d", e.Code, e.Reason, closeCode)
 			}
 			// RFC 8441 §6: END_STREAM for the TCP FIN; a RST_STREAM would be an abnormal end,
 			// but one with NO_ERROR after it is how net/http stops a request body it will
@@ -130,10 +146,9 @@ func TestPythonH2Client(t *testing.T) {
 			}
 		}
 	}
-	if seen["echo"] != 16 || seen["done"] != 1 || seen["bad"] != 1 {
-		t.Errorf("events %v: want 16 echoes, bad and done", seen)
+	if seen["echo"] != echoes || seen["done"] != 1 || seen["streams"] != 1 || seen["pong"] != 1 {
+		t.Errorf("events %v: want %d echoes, a pong, streams and done", seen, echoes)
 	}
-	echo.waitLog(t, `subprotocol="wamp" close=4001 reason="python h2 says bye" messages=16`)
 }
 
 // checkH2BadInput holds what each malformed request got against what RFC 8441 and RFC 9113
@@ -216,4 +231,35 @@ func checkOneH2Connection(t *testing.T, p *process) {
 	if n != 1 {
 		t.Errorf("the peer saw %d HTTP/2 connections, want 1 shared by every WebSocket", n)
 	}
+}
+
+// TestNodeH2Client runs h2_client.mjs, Node's http2 module with WebSocket frames by hand,
+// against cmd/echo over TLS: the checks of TestPythonH2Client but the bad input.
+func TestNodeH2Client(t *testing.T) {
+	t.Parallel()
+	node := requireNode(t)
+	cert := newTestCert(t)
+	echo := startEcho(t, "-tls-cert", cert.certFile, "-tls-key", cert.keyFile, "-subprotocols", "wamp")
+	port := echo.addr[strings.LastIndex(echo.addr, ":")+1:]
+	p := startNode(t, node, "h2_client.mjs", nil, fmt.Sprintf(`{"port": %s, "ca": %q, "sizes": [0, 1, 125, 126, 65535, 65536, 1048576]}`, port, cert.certFile))
+	if status := p.wait(t, 60*time.Second); status != 0 {
+		t.Fatalf("h2_client.mjs exited with status %d", status)
+	}
+	checkH2Client(t, h2Events(t, p), 15, 4003)
+	echo.waitOutput(t, regexp.MustCompile(`subprotocol="wamp" close=4003 reason="node h2 says bye" messages=15 duration=\S+ http=2`), 15*time.Second)
+}
+
+// TestNodeH2Server runs our client against h2_server.mjs, an RFC 8441 server of Node's http2
+// module: the scenario of TestPythonH2Server over TLS.
+func TestNodeH2Server(t *testing.T) {
+	t.Parallel()
+	node := requireNode(t)
+	cert := newTestCert(t)
+	p := startNode(t, node, "h2_server.mjs", nil, fmt.Sprintf(`{"protocols": ["wamp", "mqtt"], "cert": %q, "key": %q}`, cert.certFile, cert.keyFile))
+	port := p.waitEvent(t, "listening", 1, 20*time.Second).Port
+	exerciseServer(t, p, fmt.Sprintf("wss://127.0.0.1:%d/", port), []int{0, 1, 125, 126, 65535, 65536, 1 << 20, 4 << 20}, &conn.DialOptions{
+		TLSConfig: &tls.Config{RootCAs: cert.pool},
+		HTTP2:     &conn.HTTP2Client{},
+	}, "wamp")
+	checkOneH2Connection(t, p)
 }
