@@ -34,7 +34,7 @@ type h2Event struct {
 	AfterBad  bool `json:"after_bad"` // echo
 	OK        bool `json:"ok"`        // echo, pong, streams
 
-	Count     int  `json:"count"`      // streams
+	Count     int   `json:"count"`      // streams
 	StuckEcho *bool `json:"stuck_echo"` // streams: h2_client.py has one stream stop reading
 
 	Results map[string]struct {
