@@ -15,19 +15,19 @@ import (
 	"time"
 
 	"github.com/rfc6455/ws/handshake"
+	"github.com/rfc6455/ws/internal/h2connect"
 )
 
-// An HTTP2Client lets Dial open WebSockets over HTTP/2 (RFC 8441) for wss:// URLs, and lets
+// An HTTP2Client lets Dial open WebSockets over HTTP/2 (RFC 8441) for wss:// URLs (ws:// ones
+// with Cleartext), and lets
 // the WebSockets it opens to one server share an HTTP/2 connection: give the same HTTP2Client
 // to each Dial (DialOptions.HTTP2). Dial then offers h2 in TLS's ALPN; when the server takes it
 // and advertises extended CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL), the WebSocket is a stream
 // of that connection, and otherwise Dial goes on as over HTTP/1.1. The zero HTTP2Client is
 // ready to use; it is safe for concurrent use.
 //
-// It is built on net/http's HTTP/2 client, which sends an extended CONNECT (its :protocol
-// pseudo-header) only when it is reached directly, as a connection's TLSNextProto round
-// tripper: http.Client refuses the header name before it knows the request goes over HTTP/2.
-// A process that dials this way needs GODEBUG=http2xconnect=1 only if it also serves.
+// It is built on net/http's HTTP/2 client (see internal/h2connect for how it is reached). A
+// process that dials this way needs GODEBUG=http2xconnect=1 only if it also serves.
 type HTTP2Client struct {
 	// Cleartext, if true, has Dial use HTTP/2 for ws:// URLs too, with prior knowledge
 	// (RFC 9113 §3.3): the connection preface goes out on the new TCP connection without
@@ -37,68 +37,11 @@ type HTTP2Client struct {
 	// extended CONNECT gets RFC 6455's handshake on a new connection, as over TLS.
 	Cleartext bool
 
-	once sync.Once
-	tr   *http.Transport
-	mu   sync.Mutex
-	rt   http.RoundTripper // net/http's HTTP/2 client, pooling the TLS connections handed to it
-	rtC  http.RoundTripper // the same client, for the cleartext ones (it admits http:// URLs)
+	pool h2connect.Client // net/http's HTTP/2 client and the connections handed to it
 }
 
 // errNoH2 reports that a server did not take a WebSocket over HTTP/2; Dial falls back.
-var errNoH2 = errors.New("conn: the server does not offer WebSockets over HTTP/2")
-
-func (h *HTTP2Client) transport() *http.Transport {
-	h.once.Do(func() {
-		h.tr = &http.Transport{ForceAttemptHTTP2: true}
-		h.tr.CloseIdleConnections() // sets up its HTTP/2 client, and with it TLSNextProto["h2"]
-	})
-	return h.tr
-}
-
-// pooled returns the HTTP/2 client if a connection was handed to it already.
-func (h *HTTP2Client) pooled(secure bool) http.RoundTripper {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !secure {
-		return h.rtC
-	}
-	return h.rt
-}
-
-// add hands a TLS connection that negotiated h2 to the HTTP/2 client, which keeps it for the
-// streams to come, and returns the client.
-func (h *HTTP2Client) add(authority string, tc *tls.Conn) http.RoundTripper {
-	rt := h.transport().TLSNextProto["h2"](authority, tc)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.rt = rt
-	return rt
-}
-
-// addCleartext hands a TCP connection to the HTTP/2 client for HTTP/2 with prior knowledge.
-// net/http's only way in for one is the handoff its own Transport uses when its Protocols
-// allow unencrypted HTTP/2 (http.Transport.NewClientConn would do, but its requests are
-// checked for header names as HTTP/1.1's are, and :protocol is not one): TLSNextProto's
-// "unencrypted_http2" entry, given a *tls.Conn that was never used and whose NetConn has an
-// UnencryptedNetConn method returning the connection. TestDialH2C fails if that changes.
-func (h *HTTP2Client) addCleartext(authority string, nc net.Conn) (http.RoundTripper, error) {
-	next, ok := h.transport().TLSNextProto["unencrypted_http2"]
-	if !ok {
-		nc.Close()
-		return nil, errors.New("conn: this net/http has no HTTP/2 without TLS")
-	}
-	rt := next(authority, tls.Client(unencryptedHandoff{nc}, nil))
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.rtC = rt
-	return rt, nil
-}
-
-// unencryptedHandoff carries a cleartext connection through an API that takes a *tls.Conn
-// (see addCleartext); the *tls.Conn around it never reads or writes.
-type unencryptedHandoff struct{ net.Conn }
-
-func (u unencryptedHandoff) UnencryptedNetConn() net.Conn { return u.Conn }
+var errNoH2 = h2connect.ErrNotSupported
 
 // open opens a WebSocket over HTTP/2 to u with an extended CONNECT request (RFC 8441 §4) through
 // rt, the HTTP/2 client. It returns errNoH2 when the server does not advertise extended
@@ -153,10 +96,7 @@ func (h *HTTP2Client) open(ctx context.Context, rt http.RoundTripper, u *url.URL
 	if r.err != nil {
 		cancel()
 		out.Close()
-		if strings.Contains(r.err.Error(), "extended connect not supported") {
-			return nil, nil, errNoH2
-		}
-		return nil, nil, r.err
+		return nil, nil, h2connect.Classify(r.err)
 	}
 	resp := r.resp
 	if err := handshake.CheckExtendedConnectResponse(resp, opts.Subprotocols, allowed); err != nil {
@@ -322,9 +262,9 @@ func dialHTTP2(ctx context.Context, u *url.URL, secure bool, addr string, opts *
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if rt := h.pooled(secure); rt != nil {
+	if rt := h.pool.Pooled(secure); rt != nil {
 		c, resp, err := h.open(ctx, rt, u, opts, offer, allowed)
-		if err == nil || !isNoCachedConn(err) {
+		if err == nil || !h2connect.IsNoCachedConn(err) {
 			return c, resp, nil, err
 		}
 	}
@@ -333,7 +273,7 @@ func dialHTTP2(ctx context.Context, u *url.URL, secure bool, addr string, opts *
 		return nil, nil, nil, err
 	}
 	if !secure {
-		rt, err := h.addCleartext(u.Host, nc)
+		rt, err := h.pool.AddCleartext(u.Host, nc)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -359,15 +299,9 @@ func dialHTTP2(ctx context.Context, u *url.URL, secure bool, addr string, opts *
 	if tc.ConnectionState().NegotiatedProtocol != "h2" {
 		return nil, nil, tc, nil
 	}
-	c, resp, err := h.open(ctx, h.add(u.Host, tc), u, opts, offer, allowed)
+	c, resp, err := h.open(ctx, h.pool.AddTLS(u.Host, tc), u, opts, offer, allowed)
 	if err != nil && !errors.Is(err, errNoH2) {
 		err = fmt.Errorf("over HTTP/2: %w", err)
 	}
 	return c, resp, nil, err
-}
-
-// isNoCachedConn reports whether err says the HTTP/2 client has no connection with room for
-// another stream, so that a new one must be dialed.
-func isNoCachedConn(err error) bool {
-	return strings.Contains(err.Error(), "no cached connection")
 }

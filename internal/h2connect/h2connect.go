@@ -1,0 +1,106 @@
+// Package h2connect hands connections to net/http's HTTP/2 client so that extended CONNECT
+// requests (RFC 8441 §4), the way a WebSocket opens over HTTP/2, can be sent on them. It is
+// shared by package conn's HTTP2Client and by the conformance suite, which must not use conn.
+//
+// net/http's HTTP/2 client sends a CONNECT with a :protocol pseudo-header only when it is
+// reached directly, as the round tripper that http.Transport.TLSNextProto["h2"] returns for a
+// connection: http.Client, and http.Transport.NewClientConn's ClientConn, check header names
+// as HTTP/1.1 has them, and ":protocol" is not one. It waits for the server's first SETTINGS
+// frame before it sends such a request and fails it unless that frame had
+// SETTINGS_ENABLE_CONNECT_PROTOCOL (§3). A process that only dials this way needs no GODEBUG
+// setting; one that serves extended CONNECT with net/http does (see internal/xconnect).
+package h2connect
+
+import (
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// ErrNotSupported reports that a server speaks HTTP/2 but did not advertise extended CONNECT
+// (RFC 8441 §3), so that no WebSocket can open over its streams.
+var ErrNotSupported = errors.New("the server does not offer extended CONNECT (RFC 8441 §3)")
+
+// A Client holds net/http's HTTP/2 client and the connections handed to it, which it pools:
+// requests sent through the round trippers it returns go on any of those connections with room
+// for another stream. The zero Client is ready to use; it is safe for concurrent use.
+type Client struct {
+	once sync.Once
+	tr   *http.Transport
+
+	mu        sync.Mutex
+	tlsRT     http.RoundTripper // for the TLS connections
+	cleartext http.RoundTripper // the same client, admitting http:// URLs
+}
+
+func (c *Client) transport() *http.Transport {
+	c.once.Do(func() {
+		c.tr = &http.Transport{ForceAttemptHTTP2: true}
+		c.tr.CloseIdleConnections() // sets up its HTTP/2 client, and with it TLSNextProto
+	})
+	return c.tr
+}
+
+// Pooled returns the round tripper for https:// (secure) or http:// requests if a connection of
+// that kind was handed over already, or nil.
+func (c *Client) Pooled(secure bool) http.RoundTripper {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if secure {
+		return c.tlsRT
+	}
+	return c.cleartext
+}
+
+// AddTLS hands over a TLS connection that negotiated h2 in ALPN and returns the round tripper
+// for https:// requests to authority (host:port).
+func (c *Client) AddTLS(authority string, tc *tls.Conn) http.RoundTripper {
+	rt := c.transport().TLSNextProto["h2"](authority, tc)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.tlsRT = rt
+	return rt
+}
+
+// AddCleartext hands over a TCP connection for HTTP/2 with prior knowledge (RFC 9113 §3.3) and
+// returns the round tripper for http:// requests to authority. net/http's only way in for one
+// is the handoff its own Transport uses when its Protocols allow unencrypted HTTP/2:
+// TLSNextProto's "unencrypted_http2" entry, given a *tls.Conn that is never used and whose
+// NetConn has an UnencryptedNetConn method returning the connection. conn's TestDialH2C fails
+// if that changes.
+func (c *Client) AddCleartext(authority string, nc net.Conn) (http.RoundTripper, error) {
+	next, ok := c.transport().TLSNextProto["unencrypted_http2"]
+	if !ok {
+		nc.Close()
+		return nil, errors.New("this net/http has no HTTP/2 without TLS")
+	}
+	rt := next(authority, tls.Client(unencryptedHandoff{nc}, nil))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cleartext = rt
+	return rt, nil
+}
+
+// unencryptedHandoff carries a cleartext connection through an API that takes a *tls.Conn
+// (see AddCleartext).
+type unencryptedHandoff struct{ net.Conn }
+
+func (u unencryptedHandoff) UnencryptedNetConn() net.Conn { return u.Conn }
+
+// Classify returns ErrNotSupported for the error net/http's HTTP/2 client gives when the server
+// did not advertise extended CONNECT, and err otherwise.
+func Classify(err error) error {
+	if err != nil && strings.Contains(err.Error(), "extended connect not supported") {
+		return ErrNotSupported
+	}
+	return err
+}
+
+// IsNoCachedConn reports whether err says that no pooled connection has room for another
+// stream, so that a new one must be dialed and handed over.
+func IsNoCachedConn(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "no cached connection")
+}
