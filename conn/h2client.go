@@ -19,9 +19,8 @@ import (
 )
 
 // An HTTP2Client lets Dial open WebSockets over HTTP/2 (RFC 8441) for wss:// URLs (ws:// ones
-// with Cleartext), and lets
-// the WebSockets it opens to one server share an HTTP/2 connection: give the same HTTP2Client
-// to each Dial (DialOptions.HTTP2). Dial then offers h2 in TLS's ALPN; when the server takes it
+// with Cleartext), and lets the WebSockets it opens to one server share an HTTP/2 connection:
+// give the same HTTP2Client to each Dial (DialOptions.HTTP2). Dial then offers h2 in TLS's ALPN; when the server takes it
 // and advertises extended CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL), the WebSocket is a stream
 // of that connection, and otherwise Dial goes on as over HTTP/1.1. The zero HTTP2Client is
 // ready to use; it is safe for concurrent use.
