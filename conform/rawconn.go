@@ -24,6 +24,7 @@ import (
 
 	"github.com/rfc6455/ws/frame"
 	"github.com/rfc6455/ws/handshake"
+	"github.com/rfc6455/ws/internal/h2connect"
 	"github.com/rfc6455/ws/mask"
 )
 
@@ -147,11 +148,12 @@ func newRawConnDeflate(nc net.Conn, br *bufio.Reader, client bool, n negotiation
 type dialOptions struct {
 	header    http.Header
 	tlsConfig *tls.Config
-	deflate   []deflateChoice // permessage-deflate offers, for the compression cases
+	deflate   []deflateChoice   // permessage-deflate offers, for the compression cases
+	h2        *h2connect.Client // if set, the WebSocket is a stream of an HTTP/2 connection (RFC 8441)
 }
 
 // dialRaw connects to the WebSocket server at rawURL (ws:// or wss://) and runs the opening
-// handshake of §4.1 by hand: the request from handshake.AppendRequest, the response read with
+// handshake of §4.1 by hand (or RFC 8441's over HTTP/2 when opts.h2 is set: see dialH2): the request from handshake.AppendRequest, the response read with
 // http.ReadResponse and checked with handshake.CheckResponse. No extension is offered, so the
 // peer may use none, and every RSV bit it sets is an error (§5.2), except in the compression
 // cases, which offer permessage-deflate (RFC 7692).
@@ -172,6 +174,9 @@ func dialRaw(ctx context.Context, rawURL string, opts dialOptions) (*rawConn, er
 	addr := u.Host
 	if u.Port() == "" {
 		addr = net.JoinHostPort(u.Hostname(), port)
+	}
+	if opts.h2 != nil {
+		return dialH2(ctx, u, addr, opts)
 	}
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", addr)

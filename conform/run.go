@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/rfc6455/ws/internal/h2connect"
 )
 
 // DefaultParallel is how many cases CheckServer runs at once unless told otherwise.
@@ -33,6 +35,14 @@ type Options struct {
 
 	// TLSConfig is used by CheckServer for wss:// URLs.
 	TLSConfig *tls.Config
+
+	// HTTP2, if true, has CheckServer open each case's WebSocket as a stream of an HTTP/2
+	// connection (RFC 8441): TLS with ALPN h2 for a wss:// URL, HTTP/2 with prior knowledge
+	// (RFC 9113 §3.3) for a ws:// one. The streams share the connections, as a browser's do;
+	// the server must advertise extended CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL). What the
+	// cases call the TCP connection is then the stream: its end (END_STREAM) is the FIN and a
+	// RST_STREAM the reset (RFC 8441 §6).
+	HTTP2 bool
 
 	// Progress, if set, is called with each result as soon as its case is over, one call at a
 	// time.
@@ -66,7 +76,12 @@ func CheckServer(ctx context.Context, url string, cases []Case, opts *Options) (
 		agent = "server"
 	}
 	report := &Report{Mode: "server", Agent: agent, Target: url, Started: time.Now()}
-	if err := probe(ctx, url, opts); err != nil {
+	dial := dialOptions{header: opts.Header, tlsConfig: opts.TLSConfig}
+	if opts.HTTP2 {
+		dial.h2 = new(h2connect.Client)
+		report.Target += " (HTTP/2)"
+	}
+	if err := probe(ctx, url, opts, dial); err != nil {
 		return nil, fmt.Errorf("conform: cannot open a WebSocket connection to %s: %w", url, err)
 	}
 
@@ -81,7 +96,7 @@ func CheckServer(ctx context.Context, url string, cases []Case, opts *Options) (
 	results := make([]*Result, len(cases))
 	var progressMu sync.Mutex
 	run := func(i int) {
-		r := runServerCase(ctx, url, cases[i], opts)
+		r := runServerCase(ctx, url, cases[i], opts, dial)
 		results[i] = &r
 		if opts.Progress != nil {
 			progressMu.Lock()
@@ -130,12 +145,12 @@ func CheckServer(ctx context.Context, url string, cases []Case, opts *Options) (
 }
 
 // probe checks that url takes a WebSocket connection, and closes it properly.
-func probe(ctx context.Context, url string, opts *Options) error {
+func probe(ctx context.Context, url string, opts *Options, dial dialOptions) error {
 	start := time.Now()
 	deadline := start.Add(opts.caseTimeout(Case{}))
 	dctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	rc, err := dialRaw(dctx, url, dialOptions{header: opts.Header, tlsConfig: opts.TLSConfig})
+	rc, err := dialRaw(dctx, url, dial)
 	if err != nil {
 		return err
 	}
@@ -143,13 +158,14 @@ func probe(ctx context.Context, url string, opts *Options) error {
 	return nil
 }
 
-// runServerCase connects to url and runs case c.
-func runServerCase(ctx context.Context, url string, c Case, opts *Options) Result {
+// runServerCase connects to url as dial says and runs case c.
+func runServerCase(ctx context.Context, url string, c Case, opts *Options, dial dialOptions) Result {
 	start := time.Now()
 	deadline := start.Add(opts.caseTimeout(c))
 	dctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	rc, err := dialRaw(dctx, url, dialOptions{header: opts.Header, tlsConfig: opts.TLSConfig, deflate: c.deflate})
+	dial.deflate = c.deflate
+	rc, err := dialRaw(dctx, url, dial)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("no answer within %v", deadline.Sub(start))

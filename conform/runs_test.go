@@ -53,6 +53,8 @@ var (
 		deflateServer, deflateServerTakeover, deflateClient, deflateClientExact *suiteRun
 		// broken_deflate_test.go's peers, deflateCrossSection
 		keepsTail, rsv1OnContinuation, ignoresNoContextTakeover *suiteRun
+		// h2_test.go's: our server over HTTP/2 (RFC 8441), suiteCases, crossSection, deflateCases
+		h2Server, h2cServer, h2DeflateServer *suiteRun
 	}
 )
 
@@ -88,6 +90,15 @@ func startRuns() {
 		})
 		runs.deflateClientExact = startRun(func() (*conform.Report, error) {
 			return checkClient(deflateCrossSection(), "conn.Dial+deflate-exact", same, clientDeflateExact)
+		})
+		runs.h2Server = startRun(func() (*conform.Report, error) {
+			return checkHandlerH2(http.HandlerFunc(echoHandler), suiteCases(), "conn.Upgrade over HTTP/2", true)
+		})
+		runs.h2cServer = startRun(func() (*conform.Report, error) {
+			return checkHandlerH2(http.HandlerFunc(echoHandler), crossSection(), "conn.Upgrade over h2c", false)
+		})
+		runs.h2DeflateServer = startRun(func() (*conform.Report, error) {
+			return checkHandlerH2(echoHandlerWith(serverDeflate), deflateCases(), "conn.Upgrade+deflate over HTTP/2", true)
 		})
 		for _, b := range []struct {
 			run   **suiteRun

@@ -14,6 +14,7 @@ permessage-deflate gets INFORMATIONAL for them.
 Usage:
 
 	wsconform server [flags] ws://host:port/path
+	wsconform server -h2 [flags] https://host:port/path
 	wsconform client [flags]
 
 # Testing a server
@@ -74,6 +75,12 @@ Server mode:
 		or a cookie; may be repeated
 	-insecure
 		do not verify the certificate of a wss:// server
+	-h2
+		open every case's WebSocket as a stream of an HTTP/2 connection
+		(RFC 8441): TLS with ALPN h2 for wss:// (or https://), HTTP/2 with
+		prior knowledge for ws:// (or http://). The server must advertise
+		extended CONNECT; the streams share connections, as a browser's do,
+		and the end of a stream plays the part of the TCP close (RFC 8441 §6)
 
 Client mode:
 
@@ -89,6 +96,8 @@ Client mode:
 	go run ./cmd/wsconform server -cases '6.*' -exclude '6.25.*' -v ws://127.0.0.1:8080/ws
 	go run ./cmd/echo -addr 127.0.0.1:8081 -compress &
 	go run ./cmd/wsconform server -cases 12,13 ws://127.0.0.1:8081/ws
+	go run ./cmd/echo -addr 127.0.0.1:8443 -tls-cert cert.pem -tls-key key.pem &
+	go run ./cmd/wsconform server -h2 https://127.0.0.1:8443/ws
 	go run ./cmd/wsconform client -addr 127.0.0.1:9001 -once
 */
 package main

@@ -113,6 +113,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		agent    string
 		parallel int
 		insecure bool
+		overH2   bool
 		header   = http.Header{}
 	)
 	fs := flag.NewFlagSet("wsconform server", flag.ContinueOnError)
@@ -120,6 +121,7 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.StringVar(&agent, "agent", "server", "the `name` of the server in the report")
 	fs.IntVar(&parallel, "parallel", conform.DefaultParallel, "`number` of cases run at once")
 	fs.BoolVar(&insecure, "insecure", false, "do not verify the certificate of a wss:// server")
+	fs.BoolVar(&overH2, "h2", false, "open every WebSocket as a stream of an HTTP/2 connection (RFC 8441): ALPN h2 for wss://, prior knowledge for ws://")
 	fs.Func("header", "an extra header `field` for the opening handshake, \"Name: value\"; may be repeated", func(s string) error {
 		name, value, ok := strings.Cut(s, ":")
 		if !ok || strings.TrimSpace(name) == "" {
@@ -137,20 +139,31 @@ func runServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitUsage
 	}
 	url := fs.Arg(0)
+	// An http(s):// URL names the same server as the ws(s):// one, as in a browser (and as
+	// RFC 8441 has the request's :scheme be).
+	if rest, ok := strings.CutPrefix(url, "https://"); ok {
+		url = "wss://" + rest
+	} else if rest, ok := strings.CutPrefix(url, "http://"); ok {
+		url = "ws://" + rest
+	}
 	cases, err := c.selectCases()
 	if err != nil {
 		fmt.Fprintf(stderr, "wsconform: %v\n", err)
 		return exitUsage
 	}
 
-	opts := &conform.Options{Timeout: c.timeout, Parallel: parallel, Agent: agent, Header: header}
+	opts := &conform.Options{Timeout: c.timeout, Parallel: parallel, Agent: agent, Header: header, HTTP2: overH2}
 	if insecure {
 		opts.TLSConfig = &tls.Config{InsecureSkipVerify: true}
 	}
 	if c.verbose {
 		opts.Progress = func(r conform.Result) { printResult(stdout, r) }
 	}
-	fmt.Fprintf(stdout, "wsconform: testing the server at %s with %d cases\n", url, len(cases))
+	over := ""
+	if overH2 {
+		over = " over HTTP/2"
+	}
+	fmt.Fprintf(stdout, "wsconform: testing the server at %s%s with %d cases\n", url, over, len(cases))
 	report, err := conform.CheckServer(ctx, url, cases, opts)
 	if report == nil {
 		fmt.Fprintf(stderr, "wsconform: %v\n", err)
