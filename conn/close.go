@@ -186,7 +186,16 @@ func (c *Conn) fail(err error) error {
 // closing a socket that still has unread data makes TCP send a reset, which can destroy the
 // frame before the peer reads it. So the write side is shut first, and what the peer still sends
 // is drained, for at most the close timeout, in the background.
+//
+// A server's Conn over an HTTP/2 stream closes at once instead: there is no reset to fear, for
+// the stream ends with END_STREAM after the frames written on it when its handler returns
+// (RFC 8441 §6), and a drain in the background would use the ResponseWriter after the handler
+// may have returned, which net/http forbids (and its HTTP/2 server punishes with a crash).
 func (c *Conn) lingerClose() {
+	if _, ok := c.nc.(*streamConn); ok {
+		c.CloseNow()
+		return
+	}
 	c.closeOnce.Do(func() {
 		go func() {
 			defer c.signalClosed()

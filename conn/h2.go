@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rfc6455/ws/handshake"
@@ -90,7 +91,7 @@ type streamConn struct {
 	remote net.Addr
 
 	mu     sync.Mutex // one Write, and its Flush, at a time
-	closed bool
+	closed atomic.Bool
 }
 
 func (s *streamConn) Read(p []byte) (int, error) { return s.body.Read(p) }
@@ -98,7 +99,7 @@ func (s *streamConn) Read(p []byte) (int, error) { return s.body.Read(p) }
 func (s *streamConn) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.closed.Load() {
 		return 0, net.ErrClosed
 	}
 	n, err := s.w.Write(p)
@@ -112,24 +113,37 @@ func (s *streamConn) Write(p []byte) (int, error) {
 // The stream itself ends when the handler returns (RFC 8441 §6: the stream's end is the TCP
 // close of RFC 6455).
 func (s *streamConn) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
+	s.closed.Store(true)
 	return s.body.Close()
 }
 
 func (s *streamConn) LocalAddr() net.Addr  { return s.local }
 func (s *streamConn) RemoteAddr() net.Addr { return s.remote }
 
+// The deadlines, like Write, leave the ResponseWriter alone once the stream is closed: its
+// handler may have returned since.
+
 func (s *streamConn) SetDeadline(t time.Time) error {
-	if err := s.rc.SetReadDeadline(t); err != nil {
+	if err := s.SetReadDeadline(t); err != nil {
 		return err
+	}
+	return s.SetWriteDeadline(t)
+}
+
+// They take no lock: a deadline is what unblocks a Write stuck on the stream's flow control.
+func (s *streamConn) SetReadDeadline(t time.Time) error {
+	if s.closed.Load() {
+		return net.ErrClosed
+	}
+	return s.rc.SetReadDeadline(t)
+}
+
+func (s *streamConn) SetWriteDeadline(t time.Time) error {
+	if s.closed.Load() {
+		return net.ErrClosed
 	}
 	return s.rc.SetWriteDeadline(t)
 }
-
-func (s *streamConn) SetReadDeadline(t time.Time) error  { return s.rc.SetReadDeadline(t) }
-func (s *streamConn) SetWriteDeadline(t time.Time) error { return s.rc.SetWriteDeadline(t) }
 
 // addrString is a network address known only as the "host:port" string net/http gives.
 type addrString string

@@ -622,3 +622,31 @@ func TestDialH2CRefused(t *testing.T) {
 	}
 	t.Logf("error: %v", err)
 }
+
+// TestH2FailedStreamAfterHandler: a protocol error on a WebSocket over HTTP/2 fails the Conn
+// with a close frame (1002, RFC 6455 §7.1.7), and the handler returns at once, as an echo loop
+// does. The Conn must leave the ResponseWriter alone from then on: a drain in the background,
+// as over TCP, used it after the handler had returned, which the race detector reports and
+// which crashed net/http's HTTP/2 server (a nil rws in SetReadDeadline).
+func TestH2FailedStreamAfterHandler(t *testing.T) {
+	returned := make(chan struct{}, 64)
+	srv := h2Server(t, nil, func(c *Conn) {
+		echoLoop(c)
+		returned <- struct{}{}
+	})
+	rt := h2RoundTripper(t, srv.Client(), srv)
+	for i := 0; i < 32; i++ {
+		c, _ := dialH2(t, rt, srv, nil, nil)
+		// §5.1: an unmasked frame from a client is a protocol error.
+		c.NetConn().(*pipeStream).w.Write([]byte{0x81, 0x02, 'h', 'i'})
+		var ce *CloseError
+		if _, _, err := c.ReadMessage(nil); !errors.As(err, &ce) || ce.Code != frame.CloseProtocolError {
+			t.Fatalf("stream %d: read %v, want the server's close 1002", i, err)
+		}
+		select {
+		case <-returned:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the handler did not return after the failure")
+		}
+	}
+}
