@@ -15,6 +15,8 @@ import (
 	"github.com/rfc6455/ws/conform"
 )
 
+// TestCmdEcho runs the suite against cmd/echo over TCP, then over HTTP/2 streams (RFC 8441) of
+// cleartext connections (its -h2c).
 func TestCmdEcho(t *testing.T) {
 	t.Parallel()
 	goTool, err := exec.LookPath("go")
@@ -28,7 +30,8 @@ func TestCmdEcho(t *testing.T) {
 	}
 
 	// Port 0: the kernel picks a free port, which echo logs as "listening on ws://ADDR/ws".
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
+	// -h2c: the same port also takes HTTP/2 with prior knowledge, for the run over streams.
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-h2c")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -67,9 +70,11 @@ func TestCmdEcho(t *testing.T) {
 		t.Fatal("cmd/echo did not say where it listens")
 	}
 
-	report, err := conform.CheckServer(context.Background(), url, crossSection(), &conform.Options{Agent: "cmd/echo", Parallel: testParallel})
-	if err != nil {
-		t.Fatal(err)
+	for _, overH2 := range []bool{false, true} {
+		report, err := conform.CheckServer(context.Background(), url, crossSection(), &conform.Options{Agent: "cmd/echo", Parallel: testParallel, HTTP2: overH2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		requireAllPass(t, report, false)
 	}
-	requireAllPass(t, report, false)
 }

@@ -70,6 +70,12 @@ func (s *server) serveTCP(nc net.Conn, pages *connListener) {
 		nc.Close()
 		return
 	}
+	if pc, ok := nc.(*prefixConn); ok && len(pc.prefix) == 0 {
+		// routeH2C's bytes have all been read again: the WebSocket gets the TCP connection
+		// itself, with what conn does with one (a half-close after the close handshake,
+		// §7.1.1; reads straight from the socket).
+		nc = pc.Conn
+	}
 	req, err := handshake.ParseRequest(head)
 	if err != nil || !isWebSocketRoute(req) {
 		// Not ours: net/http reads the request again from a copy of what
@@ -156,6 +162,14 @@ func isWebSocketRoute(req *handshake.Request) bool {
 type prefixConn struct {
 	net.Conn
 	prefix []byte
+}
+
+// CloseWrite shuts the write side of the connection, if it has one to shut (refuse does).
+func (c *prefixConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
 }
 
 func (c *prefixConn) Read(p []byte) (int, error) {
