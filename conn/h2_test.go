@@ -39,8 +39,9 @@ func h2Server(t testing.TB, opts *UpgradeOptions, serve func(*Conn)) *httptest.S
 	}))
 	srv.EnableHTTP2 = true
 	// net/http's default of 250 streams per connection is below what the memory benchmark
-	// holds open on one.
-	srv.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: 2000}
+	// holds open on one. Frames of 16 KiB, as the doc of Upgrade advises (a Go client
+	// keeps a buffer of the largest frame size for each open stream).
+	srv.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: 2000, MaxReadFrameSize: 16 << 10}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv
@@ -361,15 +362,22 @@ func TestH2KeyIgnored(t *testing.T) {
 // own (RFC 6455), so that the two compare:
 //
 //	go test -run '^$' -bench EchoH2 -count 5 ./conn | tee /tmp/h2.txt && benchstat -col /proto /tmp/h2.txt
+//
+// proto=h2 reads and writes the stream directly (net/http's HTTP/2 client and a pipe);
+// proto=h2-dial is Dial with an HTTP2Client, whose stream adds a reading goroutine (for read
+// deadlines that do not break it) to that path.
 func BenchmarkEchoH2(b *testing.B) {
 	srv := h2Server(b, nil, echoLoop)
 	for _, size := range []int{16, 1 << 10, 64 << 10} {
-		for _, proto := range []string{"http1.1", "h2"} {
+		for _, proto := range []string{"http1.1", "h2", "h2-dial"} {
 			b.Run(fmt.Sprintf("size=%d/proto=%s", size, proto), func(b *testing.B) {
 				var c *Conn
-				if proto == "h2" {
+				switch proto {
+				case "h2":
 					c, _ = dialH2(b, h2RoundTripper(b, srv.Client(), srv), srv, nil, nil)
-				} else {
+				case "h2-dial":
+					c = dialWith(b, srv, &HTTP2Client{})
+				default:
 					ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
 					defer cancel()
 					var err error
@@ -429,30 +437,46 @@ func TestDialOffersOnlyHTTP1(t *testing.T) {
 //
 //	go test -run '^$' -bench H2StreamMemory -benchtime 1000x ./conn
 //
-// A heap profile (-memprofile) splits the figure: almost all of it is net/http's HTTP/2
-// client, which holds a request-body buffer of up to 512 KiB for as long as a stream's body
-// is open (writeRequestBody), and a WebSocket's never closes; the server's side is a few KiB.
+// A heap profile (-memprofile) splits the figure: most of it is net/http's HTTP/2 client,
+// which holds a request-body buffer of the server's SETTINGS_MAX_FRAME_SIZE, up to 512 KiB,
+// for as long as a stream's body is open (writeRequestBody), and a WebSocket's never closes:
+// with net/http's server default of 1 MiB frames, 540 KiB a stream; with the 16 KiB that
+// h2Server sets, 32 KiB. The server's side is a few KiB.
 func BenchmarkH2StreamMemory(b *testing.B) {
 	srv := h2Server(b, nil, echoLoop)
-	rt := h2RoundTripper(b, srv.Client(), srv)
 	msg := make([]byte, 1024)
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	for b.Loop() {
-		c, resp := dialH2(b, rt, srv, nil, nil)
-		if c == nil {
-			b.Fatalf("stream refused: %s", resp.Status)
+	measure := func(b *testing.B, open func() *Conn) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for b.Loop() {
+			c := open()
+			c.WriteMessage(frame.OpBinary, msg)
+			if _, _, err := c.ReadMessage(nil); err != nil {
+				b.Fatal(err)
+			}
 		}
-		c.WriteMessage(frame.OpBinary, msg)
-		if _, _, err := c.ReadMessage(nil); err != nil {
-			b.Fatal(err)
-		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/float64(b.N), "heap-B/stream")
+		b.ReportMetric(float64(after.StackInuse-before.StackInuse)/float64(b.N), "stack-B/stream")
 	}
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/float64(b.N), "heap-B/stream")
-	b.ReportMetric(float64(after.StackInuse-before.StackInuse)/float64(b.N), "stack-B/stream")
+	// client=raw: the stream read and written directly; client=dial: Dial with one
+	// HTTP2Client, whose streams each have a reading goroutine and its 16 KiB buffer.
+	b.Run("client=raw", func(b *testing.B) {
+		rt := h2RoundTripper(b, srv.Client(), srv)
+		measure(b, func() *Conn {
+			c, resp := dialH2(b, rt, srv, nil, nil)
+			if c == nil {
+				b.Fatalf("stream refused: %s", resp.Status)
+			}
+			return c
+		})
+	})
+	b.Run("client=dial", func(b *testing.B) {
+		h := &HTTP2Client{}
+		measure(b, func() *Conn { return dialWith(b, srv, h) })
+	})
 }
 
 // TestDialHTTP2 dials wss:// with an HTTP2Client: the WebSocket is a stream of an HTTP/2
@@ -649,4 +673,64 @@ func TestH2FailedStreamAfterHandler(t *testing.T) {
 			t.Fatal("the handler did not return after the failure")
 		}
 	}
+}
+
+// dialWith dials srv over wss:// with h (nil: HTTP/1.1) and closes the Conn when the test ends.
+func dialWith(b testing.TB, srv *httptest.Server, h *HTTP2Client) *Conn {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	c, _, err := Dial(ctx, "wss"+strings.TrimPrefix(srv.URL, "https"), &DialOptions{
+		TLSConfig: srv.Client().Transport.(*http.Transport).TLSClientConfig,
+		HTTP2:     h,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if c.OverHTTP2() != (h != nil) {
+		b.Fatalf("OverHTTP2 = %v with HTTP2Client %v", c.OverHTTP2(), h)
+	}
+	b.Cleanup(func() { c.CloseNow() })
+	return c
+}
+
+// BenchmarkDialH2 measures the opening of a WebSocket, Dial to an open Conn, then CloseNow:
+// over HTTP/1.1 (TCP, TLS, the upgrade), over a new HTTP/2 connection (TCP, TLS, SETTINGS,
+// the extended CONNECT) and as a new stream of an HTTP/2 connection already open (one round
+// trip, the CONNECT and its 200).
+func BenchmarkDialH2(b *testing.B) {
+	srv := h2Server(b, nil, echoLoop)
+	tlsConfig := srv.Client().Transport.(*http.Transport).TLSClientConfig
+	dial := func(b *testing.B, h *HTTP2Client) {
+		ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+		defer cancel()
+		c, _, err := Dial(ctx, "wss"+strings.TrimPrefix(srv.URL, "https"), &DialOptions{TLSConfig: tlsConfig, HTTP2: h})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.CloseNow()
+	}
+	b.Run("proto=http1.1", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			dial(b, nil)
+		}
+	})
+	b.Run("proto=h2-new-connection", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			h := &HTTP2Client{}
+			dial(b, h)
+			h.CloseIdleConnections()
+		}
+	})
+	b.Run("proto=h2-shared-connection", func(b *testing.B) {
+		h := &HTTP2Client{}
+		dial(b, h) // opens the connection
+		b.ReportAllocs()
+		for b.Loop() {
+			dial(b, h)
+		}
+		h.CloseIdleConnections()
+	})
 }

@@ -39,6 +39,10 @@ type HTTP2Client struct {
 	pool h2connect.Client // net/http's HTTP/2 client and the connections handed to it
 }
 
+// CloseIdleConnections closes the HTTP/2 connections of h that carry no WebSocket (no open
+// stream), as http.Transport's method of the name does; the next Dial opens a new one.
+func (h *HTTP2Client) CloseIdleConnections() { h.pool.CloseIdleConnections() }
+
 // errNoH2 reports that a server did not take a WebSocket over HTTP/2; Dial falls back.
 var errNoH2 = h2connect.ErrNotSupported
 

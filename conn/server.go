@@ -89,7 +89,11 @@ type UpgradeOptions struct {
 // above), answers 200, and returns a Conn over the request's stream (see Conn.OverHTTP2). That
 // Conn lives in the handler's stream, so the handler must not return until it is done with
 // it. net/http's HTTP/2 server passes such requests to handlers only when the process was
-// started with GODEBUG=http2xconnect=1.
+// started with GODEBUG=http2xconnect=1. Such a server should also set
+// http.Server.HTTP2.MaxReadFrameSize to 16384, RFC 9113's default: net/http's HTTP/2 client
+// keeps a buffer of the server's largest frame size (up to 512 KiB) for each open request
+// body, so that each WebSocket stream a Go client opens costs it that much with net/http's
+// server default of 1 MiB.
 func Upgrade(w http.ResponseWriter, r *http.Request, opts *UpgradeOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &UpgradeOptions{}

@@ -90,6 +90,9 @@ type unencryptedHandoff struct{ net.Conn }
 
 func (u unencryptedHandoff) UnencryptedNetConn() net.Conn { return u.Conn }
 
+// CloseIdleConnections closes the handed-over connections that carry no stream.
+func (c *Client) CloseIdleConnections() { c.transport().CloseIdleConnections() }
+
 // Classify returns ErrNotSupported for the error net/http's HTTP/2 client gives when the server
 // did not advertise extended CONNECT, and err otherwise.
 func Classify(err error) error {
