@@ -27,7 +27,11 @@
 //     With permessage-deflate (RFC 7692) it counts inflated bytes, is 4 MiB by default, and an
 //     [InflateBudget] bounds what ReadMessage holds for compressed messages across connections.
 //   - RFC 8441: over HTTP/2, [Upgrade] answers an extended CONNECT request and the Conn runs over
-//     that request's stream (the process needs GODEBUG=http2xconnect=1; see Conn.OverHTTP2).
+//     that request's stream (the process needs GODEBUG=http2xconnect=1; see Conn.OverHTTP2), and
+//     [Dial] with an [HTTP2Client] opens its WebSocket as a stream, many sharing a connection.
+//     What differs: CONNECT with :protocol websocket, not GET with Upgrade; no
+//     Sec-WebSocket-Key or Accept; 200, not 101; the stream's end (END_STREAM) in place of the
+//     TCP close, and a proxy in between must speak HTTP/2 or translate to RFC 6455's upgrade.
 //
 // Beyond the protocol, the tools applications reach for: [Stream], a net.Conn whose bytes travel
 // as messages, for protocols that want a byte stream (MQTT, SSH); keepalive (PingInterval and
