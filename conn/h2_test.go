@@ -734,3 +734,50 @@ func BenchmarkDialH2(b *testing.B) {
 		h.CloseIdleConnections()
 	})
 }
+
+// TestH2StreamReset: RST_STREAM is the reset of RFC 8441 §6, an abnormal end (1006, RFC 6455
+// §7.1.5) for either side. The client resets by closing the response body mid-stream (net/http
+// sends RST_STREAM CANCEL); the server by aborting its handler (RST_STREAM INTERNAL_ERROR).
+func TestH2StreamReset(t *testing.T) {
+	ended := make(chan error, 1)
+	srv := h2Server(t, nil, func(c *Conn) {
+		_, p, err := c.ReadMessage(nil)
+		if err == nil && string(p) == "abort" {
+			panic(http.ErrAbortHandler)
+		}
+		if err == nil {
+			_, _, err = c.ReadMessage(nil)
+		}
+		ended <- err
+	})
+	rt := h2RoundTripper(t, srv.Client(), srv)
+
+	t.Run("client resets", func(t *testing.T) {
+		c, _ := dialH2(t, rt, srv, nil, nil)
+		c.WriteMessage(frame.OpText, []byte("hello"))
+		time.Sleep(50 * time.Millisecond) // the server reads it, and waits for more
+		c.NetConn().(*pipeStream).r.Close()
+		var ce *CloseError
+		select {
+		case err := <-ended:
+			if !errors.As(err, &ce) || ce.Code != frame.CloseAbnormal {
+				t.Fatalf("the server read %v, want 1006", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the server did not see the reset")
+		}
+	})
+	t.Run("server resets", func(t *testing.T) {
+		c, _ := dialH2(t, rt, srv, nil, nil)
+		c.WriteMessage(frame.OpText, []byte("abort"))
+		var ce *CloseError
+		if _, _, err := c.ReadMessage(nil); !errors.As(err, &ce) || ce.Code != frame.CloseAbnormal {
+			t.Fatalf("the client read %v, want 1006", err)
+		}
+		// The connection's other streams live on.
+		live, _ := dialH2(t, rt, srv, nil, nil)
+		if err := live.WriteMessage(frame.OpText, []byte("still")); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
