@@ -3,15 +3,21 @@
 package interop
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/rfc6455/ws/conn"
+	"github.com/rfc6455/ws/frame"
 )
 
 // WebSockets over HTTP/2 (RFC 8441) with peers nobody here wrote: Python's h2 and wsproto
@@ -262,4 +268,61 @@ func TestNodeH2Server(t *testing.T) {
 		HTTP2:     &conn.HTTP2Client{},
 	}, "wamp")
 	checkOneH2Connection(t, p)
+}
+
+// TestDialHTTP2WithoutExtendedConnect: against a net/http server that speaks HTTP/2 but, its
+// process lacking GODEBUG=http2xconnect=1 (as this test binary does), does not advertise
+// extended CONNECT, Dial with an HTTP2Client takes h2 in ALPN, sees no
+// SETTINGS_ENABLE_CONNECT_PROTOCOL, and opens the WebSocket with RFC 6455's upgrade on a new
+// connection that offers only http/1.1.
+func TestDialHTTP2WithoutExtendedConnect(t *testing.T) {
+	if strings.Contains(os.Getenv("GODEBUG"), "http2xconnect=1") {
+		t.Skip("GODEBUG has http2xconnect=1: this process's servers advertise extended CONNECT")
+	}
+	t.Parallel()
+	var mu sync.Mutex
+	var offers [][]string
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := conn.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		op, p, err := c.ReadMessage(nil)
+		if err == nil {
+			c.WriteMessage(op, []byte(fmt.Sprintf("%s over HTTP/%d", p, r.ProtoMajor)))
+		}
+		c.ReadMessage(nil)
+	}))
+	srv.EnableHTTP2 = true
+	srv.TLS = &tls.Config{GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		mu.Lock()
+		offers = append(offers, hello.SupportedProtos)
+		mu.Unlock()
+		return nil, nil
+	}}
+	srv.StartTLS()
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := conn.Dial(ctx, "wss"+strings.TrimPrefix(srv.URL, "https"), &conn.DialOptions{
+		TLSConfig: srv.Client().Transport.(*http.Transport).TLSClientConfig,
+		HTTP2:     &conn.HTTP2Client{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if c.OverHTTP2() {
+		t.Fatal("OverHTTP2 against a server without extended CONNECT")
+	}
+	c.WriteMessage(frame.OpText, []byte("fell back"))
+	if _, p, err := c.ReadMessage(nil); err != nil || string(p) != "fell back over HTTP/1" {
+		t.Fatalf("echo: %q, %v", p, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := fmt.Sprint(offers); got != "[[h2 http/1.1] [http/1.1]]" {
+		t.Errorf("ALPN offers of the two connections: %s, want [[h2 http/1.1] [http/1.1]]", got)
+	}
 }
