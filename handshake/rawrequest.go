@@ -171,6 +171,11 @@ func (r *Request) Parse(head []byte) error {
 	}
 	r.Host = host
 	switch r.targetForm() {
+	case asteriskForm:
+		if r.Method != http.MethodOptions {
+			// RFC 9112 §3.2.4: the asterisk-form is only for a server-wide OPTIONS.
+			return badRequest("a request-target of * with a method other than OPTIONS")
+		}
 	case authorityForm:
 		r.Host = r.Target
 	case absoluteForm:

@@ -162,8 +162,12 @@ func netHTTPIsLenient(head []byte) bool {
 	// ("a:%0"), and takes an empty target after CONNECT, where RFC 3986 §2.1 and RFC 9112 §3.2
 	// ask for a valid request-target: ParseRequest answers 400. The request line is split as
 	// net/http splits it, at the first two spaces.
-	_, rest, _ := bytes.Cut(bytes.TrimSuffix(lines[0], []byte("\r")), []byte(" "))
+	method, rest, _ := bytes.Cut(bytes.TrimSuffix(lines[0], []byte("\r")), []byte(" "))
 	if target, _, ok := bytes.Cut(rest, []byte(" ")); ok && !validTarget(string(target)) {
+		return true
+	} else if ok && string(target) == "*" && string(method) != http.MethodOptions {
+		// RFC 9112 §3.2.4: "*" only with OPTIONS; net/http takes "CONNECT *" as a tunnel to
+		// the authority "*".
 		return true
 	}
 	for i, line := range lines {

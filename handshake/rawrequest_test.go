@@ -88,6 +88,8 @@ func TestParseRequest(t *testing.T) {
 			Method: "GET", Target: "/a%2F?q=%zz", ProtoMajor: 1, ProtoMinor: 1,
 		}},
 
+		{"RFC 9112 §3.2.4: asterisk form with GET", "GET * HTTP/1.1\r\nHost: h\r\n\r\n", bad, nil},
+		{"RFC 9112 §3.2.4: asterisk form with CONNECT (fuzz)", "CONNECT * HTTP/1.0\n\n", bad, nil},
 		{"RFC 9112 §3: lower-case version", "GET / http/1.1\r\n\r\n", bad, nil},
 		{"RFC 9112 §3: two spaces", "GET  / HTTP/1.1\r\n\r\n", bad, nil},
 		{"RFC 9112 §3: tab between the parts", "GET\t/ HTTP/1.1\r\n\r\n", bad, nil},
