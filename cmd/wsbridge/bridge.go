@@ -1,0 +1,444 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rfc6455/ws/conn"
+	"github.com/rfc6455/ws/frame"
+)
+
+// server bridges WebSocket connections to TCP backends.
+type server struct {
+	cfg     config
+	log     *log.Logger
+	upgrade conn.UpgradeOptions
+
+	active atomic.Int64 // bridges open, for -max-conns
+
+	mu       sync.Mutex
+	bridges  map[*bridge]struct{}
+	shutdown bool
+	wg       sync.WaitGroup // one per bridge
+}
+
+func newServer(cfg config, logger *log.Logger) *server {
+	return &server{
+		cfg: cfg,
+		log: logger,
+		upgrade: conn.UpgradeOptions{
+			Subprotocols:   cfg.subprotocols,
+			OriginPatterns: cfg.origins,
+			ReadLimit:      cfg.readLimit,
+			PingInterval:   cfg.pingInterval,
+			PingTimeout:    cfg.pingTimeout,
+		},
+		bridges: map[*bridge]struct{}{},
+	}
+}
+
+// ServeHTTP is the bridge's one handler: it checks the request, connects to the backend (so
+// that a backend that cannot be reached gets the client a 502 rather than a 101 and a close),
+// upgrades, and relays until either side ends.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	backend, ok := s.cfg.routes[r.URL.Path]
+	if !ok {
+		backend, ok = s.cfg.routes[""]
+	}
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if !isUpgradeRequest(r) {
+		w.Header().Set("Upgrade", "websocket")
+		http.Error(w, "this is a WebSocket bridge: connect with a WebSocket client", http.StatusUpgradeRequired)
+		return
+	}
+	if len(s.cfg.subprotocols) > 0 && !offersOneOf(r, s.cfg.subprotocols) {
+		// MQTT over WebSocket, for one, requires the mqtt subprotocol (MQTT 5.0 §6): a client
+		// that offers none of ours speaks something else.
+		http.Error(w, fmt.Sprintf("offer one of the subprotocols %v", s.cfg.subprotocols), http.StatusBadRequest)
+		return
+	}
+	if n := s.active.Add(1); s.cfg.maxConns > 0 && n > int64(s.cfg.maxConns) {
+		s.active.Add(-1)
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "too many connections", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.active.Add(-1)
+
+	client := clientAddr(r, s.cfg.trusted)
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.dialTimeout)
+	var d net.Dialer
+	tcp, err := d.DialContext(ctx, "tcp", backend)
+	cancel()
+	if err != nil {
+		s.log.Printf("%s: backend %s: %v", client, backend, err)
+		http.Error(w, "the backend cannot be reached", http.StatusBadGateway)
+		return
+	}
+	if s.cfg.proxyProtocol {
+		tcp.SetWriteDeadline(time.Now().Add(s.cfg.dialTimeout))
+		if _, err := tcp.Write(proxyHeader(client, tcp.RemoteAddr())); err != nil {
+			tcp.Close()
+			http.Error(w, "the backend cannot be reached", http.StatusBadGateway)
+			return
+		}
+		tcp.SetWriteDeadline(time.Time{})
+	}
+
+	c, err := conn.Upgrade(w, r, &s.upgrade)
+	if err != nil {
+		tcp.Close()
+		s.log.Printf("%s: %v", client, err)
+		return
+	}
+	b := &bridge{c: c, tcp: tcp.(*net.TCPConn), client: client, backend: backend, path: r.URL.Path, start: time.Now(), http2: c.OverHTTP2()}
+	if !s.track(b) {
+		c.Close(frame.CloseGoingAway, "server shutting down")
+		tcp.Close()
+		return
+	}
+	// Over HTTP/2 the WebSocket is this request's stream, which ends when the handler
+	// returns: the relay runs here either way.
+	b.relay(s.cfg)
+	s.untrack(b)
+	s.log.Print(b.summary())
+}
+
+// track registers b for shutdown, unless shutdown has begun.
+func (s *server) track(b *bridge) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutdown {
+		return false
+	}
+	s.bridges[b] = struct{}{}
+	s.wg.Add(1)
+	return true
+}
+
+func (s *server) untrack(b *bridge) {
+	s.mu.Lock()
+	delete(s.bridges, b)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// closeAll sends every client 1001 (RFC 6455 §7.4.1: going away) and closes every backend
+// connection, then waits for the relays to end, at most until ctx is done.
+func (s *server) closeAll(ctx context.Context) error {
+	s.mu.Lock()
+	s.shutdown = true
+	for b := range s.bridges {
+		go b.end(frame.CloseGoingAway, "server shutting down")
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		for b := range s.bridges {
+			b.c.CloseNow()
+			b.tcp.Close()
+		}
+		s.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+// A bridge is one WebSocket client relayed to one TCP connection to its backend.
+type bridge struct {
+	c       *conn.Conn
+	tcp     *net.TCPConn
+	client  netip.AddrPort
+	backend string
+	path    string
+	start   time.Time
+	http2   bool
+
+	up, down     atomic.Int64 // bytes client→backend, backend→client
+	lastActivity atomic.Int64 // unix nanoseconds
+
+	mu       sync.Mutex
+	ended    string      // why end closed the bridge from outside the relay; guarded by mu
+	done     bool        // the relay is over: end does nothing; guarded by mu
+	idle     *time.Timer // guarded by mu
+	closeErr error       // how the client's side ended, from the reading goroutine
+	downErr  error       // how the backend's side ended, from the writing goroutine
+}
+
+// relay copies in both directions until both are done. Each direction holds one buffer and
+// waits on the other side before it reads more: a client that does not read stops the bridge
+// reading from the backend (so TCP's flow control slows the backend), and a backend that does
+// not read stops it reading from the client; nothing queues without bound.
+func (b *bridge) relay(cfg config) {
+	b.touch()
+	if cfg.idleTimeout > 0 {
+		b.mu.Lock()
+		b.idle = time.AfterFunc(cfg.idleTimeout, func() { b.checkIdle(cfg.idleTimeout) })
+		b.mu.Unlock()
+	}
+	defer func() {
+		b.mu.Lock()
+		b.done = true
+		if b.idle != nil {
+			b.idle.Stop()
+		}
+		b.mu.Unlock()
+	}()
+	down := make(chan struct{})
+	go func() {
+		defer close(down)
+		b.backendToClient(cfg.writeTimeout)
+	}()
+	b.clientToBackend()
+	<-down
+	b.tcp.Close()
+	b.c.CloseNow()
+}
+
+func (b *bridge) touch() { b.lastActivity.Store(time.Now().UnixNano()) }
+
+// checkIdle ends the bridge if nothing has moved for timeout, and otherwise checks again when
+// it could next have been idle that long.
+func (b *bridge) checkIdle(timeout time.Duration) {
+	quiet := time.Since(time.Unix(0, b.lastActivity.Load()))
+	if quiet >= timeout {
+		b.end(frame.CloseGoingAway, "idle")
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.done {
+		b.idle.Reset(timeout - quiet)
+	}
+}
+
+// end closes the bridge from outside the relay (shutdown, idle): the client gets a close frame
+// with code and reason, and the backend connection is closed.
+func (b *bridge) end(code frame.CloseCode, reason string) {
+	b.mu.Lock()
+	if b.done || b.ended != "" {
+		b.mu.Unlock()
+		return
+	}
+	b.ended = reason
+	b.mu.Unlock()
+	b.c.CloseWrite(code, reason)
+	b.tcp.Close()
+}
+
+// endedBy returns why end closed the bridge, or "".
+func (b *bridge) endedBy() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.ended
+}
+
+// clientToBackend writes each binary message's bytes to the backend, in order. It returns when
+// the client's side ends; after a close frame from the client it ends the backend's input with
+// a FIN (TCP's half-close), so the backend can finish what it is sending.
+func (b *bridge) clientToBackend() {
+	buf := make([]byte, 32<<10)
+	for {
+		op, r, err := b.c.NextReader()
+		if err != nil {
+			b.closeErr = err
+			// The client's end is the backend's end of input: a FIN, and a few seconds for
+			// the backend to finish what it sends (the client can take it only until its
+			// close frame, so that is all it gets).
+			b.tcp.CloseWrite()
+			b.tcp.SetReadDeadline(time.Now().Add(backendLinger))
+			return
+		}
+		if op != frame.OpBinary {
+			// MQTT 5.0 §6 (and 3.1.1 §6): control packets travel in binary messages only; the
+			// bytes of a TCP service have no text form.
+			b.c.Close(frame.CloseUnsupportedData, "binary messages only")
+			b.closeErr = errors.New("a text message")
+			b.tcp.Close()
+			return
+		}
+		if _, err := io.CopyBuffer(countingWriter{b.tcp, &b.up, b}, r, buf); err != nil {
+			if isWriteError(err) && b.endedBy() == "" {
+				// The backend went away while the client sent: 1014, a gateway's bad answer
+				// (IANA's registry of close codes, RFC 6455 §11.7).
+				b.c.Close(frame.CloseBadGateway, "backend connection lost")
+				err = fmt.Errorf("backend: %w", err)
+			}
+			b.closeErr = err
+			b.tcp.Close()
+			return
+		}
+	}
+}
+
+// backendToClient sends what the backend writes as binary messages, one per read. When the
+// backend ends its output (FIN) the client gets a close frame with 1000; the reading side goes
+// on until the client's answer.
+func (b *bridge) backendToClient(writeTimeout time.Duration) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := b.tcp.Read(buf)
+		if n > 0 {
+			b.touch()
+			b.down.Add(int64(n))
+			if writeTimeout > 0 {
+				b.c.SetWriteDeadline(time.Now().Add(writeTimeout))
+			}
+			if werr := b.c.WriteMessage(frame.OpBinary, buf[:n]); werr != nil {
+				// The client is gone, or has not read for writeTimeout: the reading side
+				// sees the end too.
+				b.downErr = werr
+				b.tcp.Close()
+				b.c.CloseNow()
+				return
+			}
+		}
+		if err != nil {
+			b.downErr = err
+			switch {
+			case errors.Is(err, io.EOF):
+				// The backend closed: so does the WebSocket, normally (RFC 6455 §7.4.1).
+				b.c.CloseWrite(frame.CloseNormal, "")
+			case errors.Is(err, net.ErrClosed), errors.Is(err, os.ErrDeadlineExceeded):
+				// Closed on this side (by the relay, shutdown or the idle timer), or the
+				// client has gone and the backend's linger is over.
+			default:
+				b.c.CloseWrite(frame.CloseBadGateway, "backend connection lost")
+			}
+			return
+		}
+	}
+}
+
+// backendLinger is how long a backend may go on sending after the client's close.
+const backendLinger = 5 * time.Second
+
+// countingWriter writes to w, counting into n and marking the bridge active.
+type countingWriter struct {
+	w io.Writer
+	n *atomic.Int64
+	b *bridge
+}
+
+func (cw countingWriter) Write(p []byte) (int, error) {
+	cw.b.touch()
+	n, err := cw.w.Write(p)
+	cw.n.Add(int64(n))
+	if err != nil {
+		return n, writeError{err}
+	}
+	return n, nil
+}
+
+// writeError marks an error of the backend's side in a copy from the client.
+type writeError struct{ error }
+
+func (e writeError) Unwrap() error { return e.error }
+
+func isWriteError(err error) bool {
+	var we writeError
+	return errors.As(err, &we)
+}
+
+// summary is the bridge's log line: who, where to, what moved, how each side ended.
+func (b *bridge) summary() string {
+	client := "error=none"
+	var ce *conn.CloseError
+	switch {
+	case errors.As(b.closeErr, &ce):
+		client = fmt.Sprintf("close=%d reason=%q", ce.Code, ce.Reason)
+	case b.closeErr != nil:
+		client = fmt.Sprintf("error=%q", b.closeErr.Error())
+	}
+	backend := "open"
+	switch {
+	case errors.Is(b.downErr, io.EOF):
+		backend = "eof"
+	case errors.Is(b.downErr, os.ErrDeadlineExceeded) && !errors.Is(b.closeErr, os.ErrDeadlineExceeded):
+		backend = "timeout"
+	case errors.Is(b.downErr, net.ErrClosed):
+		backend = "closed"
+	case b.downErr != nil:
+		backend = fmt.Sprintf("%q", b.downErr.Error())
+	}
+	ended := ""
+	if why := b.endedBy(); why != "" {
+		ended = " ended=" + why
+	}
+	proto := "1.1"
+	if b.http2 {
+		proto = "2"
+	}
+	return fmt.Sprintf("%s: path=%s backend=%s subprotocol=%q up=%d down=%d client=%s backend_end=%s%s duration=%s http=%s",
+		b.client, b.path, b.backend, b.c.Subprotocol(), b.up.Load(), b.down.Load(), client, backend, ended,
+		time.Since(b.start).Round(time.Millisecond), proto)
+}
+
+// isUpgradeRequest reports whether r asks for a WebSocket at all, over HTTP/1.1 (RFC 6455
+// §4.2.1) or HTTP/2 (RFC 8441 §4); conn.Upgrade checks the rest.
+func isUpgradeRequest(r *http.Request) bool {
+	if r.ProtoMajor >= 2 {
+		return r.Method == http.MethodConnect
+	}
+	for _, v := range r.Header.Values("Upgrade") {
+		for _, token := range splitList(v) {
+			if equalFold(token, "websocket") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// offersOneOf reports whether the client offers one of protocols in Sec-WebSocket-Protocol.
+func offersOneOf(r *http.Request, protocols []string) bool {
+	for _, v := range r.Header.Values("Sec-WebSocket-Protocol") {
+		for _, offered := range splitList(v) {
+			for _, p := range protocols {
+				if offered == p {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}

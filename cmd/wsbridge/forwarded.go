@@ -1,0 +1,78 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// clientAddr returns the address of the client behind r: the TCP peer's, unless that peer is a
+// trusted proxy, in which case X-Forwarded-For is read from its end, each trusted hop giving
+// way to the address before it (RFC 7239 §5.2 describes the same chain for Forwarded). A
+// header from an untrusted peer is ignored: anyone can write one.
+func clientAddr(r *http.Request, trusted []netip.Prefix) netip.AddrPort {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	peer = netip.AddrPortFrom(peer.Addr().Unmap(), peer.Port())
+	if !isTrusted(peer.Addr(), trusted) {
+		return peer
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	client := peer
+	for i := len(hops) - 1; i >= 0; i-- {
+		addr, ok := parseHop(strings.TrimSpace(hops[i]))
+		if !ok {
+			break
+		}
+		client = addr
+		if !isTrusted(addr.Addr(), trusted) {
+			break
+		}
+	}
+	return client
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, with a port or without (the port is
+// then 0, unknown).
+func parseHop(s string) (netip.AddrPort, bool) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
+	}
+	if a, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
+		return netip.AddrPortFrom(a.Unmap(), 0), true
+	}
+	return netip.AddrPort{}, false
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// proxyHeader returns the PROXY protocol version 1 line (HAProxy's PROXY protocol
+// specification, §2.1) that tells the backend the connection comes from client, to the
+// address the bridge reached the backend on, or "PROXY UNKNOWN" when the addresses are not
+// both of one family.
+func proxyHeader(client netip.AddrPort, backend net.Addr) []byte {
+	dst, err := netip.ParseAddrPort(backend.String())
+	if err != nil || !client.IsValid() {
+		return []byte("PROXY UNKNOWN\r\n")
+	}
+	dst = netip.AddrPortFrom(dst.Addr().Unmap(), dst.Port())
+	family := "TCP4"
+	if client.Addr().Is6() {
+		family = "TCP6"
+	}
+	if client.Addr().Is6() != dst.Addr().Is6() {
+		return []byte("PROXY UNKNOWN\r\n")
+	}
+	return fmt.Appendf(nil, "PROXY %s %s %s %d %d\r\n", family, client.Addr(), dst.Addr(), client.Port(), dst.Port())
+}
