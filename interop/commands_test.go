@@ -46,14 +46,14 @@ func commandPath(t *testing.T, name string) string {
 	buildOnce.Do(func() {
 		goTool, err := exec.LookPath("go")
 		if err != nil {
-			buildErr = fmt.Errorf("the go command is needed to build cmd/echo, cmd/wscat and cmd/chat: %w", err)
+			buildErr = fmt.Errorf("the go command is needed to build cmd/echo, cmd/wscat, cmd/chat and cmd/wsbridge: %w", err)
 			return
 		}
 		args := []string{"build", "-o", commandsDir + string(filepath.Separator)}
 		if raceEnabled {
 			args = append(args, "-race")
 		}
-		args = append(args, "./cmd/echo", "./cmd/wscat", "./cmd/chat")
+		args = append(args, "./cmd/echo", "./cmd/wscat", "./cmd/chat", "./cmd/wsbridge")
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, goTool, args...)

@@ -94,7 +94,8 @@ func TestMQTT(t *testing.T) {
 // mosquittoBroker is a running mosquitto.
 type mosquittoBroker struct {
 	*process
-	port int
+	port     int // the WebSocket listener
+	mqttPort int // the plain MQTT (TCP) listener, as on 1883
 }
 
 // startMosquitto runs mosquitto in the foreground with a configuration of its own in a temporary
@@ -105,8 +106,9 @@ func startMosquitto(t *testing.T, mosquitto string) *mosquittoBroker {
 	t.Helper()
 	dir := t.TempDir()
 	port, mqttPort := freePort(t), freePort(t)
-	// mosquitto 2.0.11 (Debian 12) exits with "Unable to start any listening sockets" when all
-	// its listeners are WebSocket ones, so a plain MQTT listener, unused, keeps it company.
+	// A plain MQTT listener beside the WebSocket one, for cmd/wsbridge to reach as a backend
+	// (mosquitto 2.0.11 also exits with "Unable to start any listening sockets" when all its
+	// listeners are WebSocket ones).
 	config := fmt.Sprintf(`# mosquitto for the ws interop tests
 listener %d 127.0.0.1
 protocol websockets
@@ -128,7 +130,8 @@ connection_messages true
 	p := startProcess(t, "mosquitto", exec.Command(mosquitto, "-c", confFile))
 	p.waitOutput(t, regexp.MustCompile(`mosquitto version \S+ running`), 15*time.Second)
 	waitListening(t, p, port, 15*time.Second)
-	return &mosquittoBroker{process: p, port: port}
+	waitListening(t, p, mqttPort, 15*time.Second)
+	return &mosquittoBroker{process: p, port: port, mqttPort: mqttPort}
 }
 
 // MQTT 3.1.1 control packet types (MQTT 3.1.1 §2.2.1), those the test uses.
