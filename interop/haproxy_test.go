@@ -97,19 +97,7 @@ func TestHAProxyHTTP2(t *testing.T) {
 	echoTLS := startEcho(t, "-tls-cert", cert.certFile, "-tls-key", cert.keyFile, "-subprotocols", "wamp")
 
 	dir := t.TempDir()
-	// HAProxy takes the certificate and its key in one file.
-	certPEM, err := os.ReadFile(cert.certFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM, err := os.ReadFile(cert.keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pem := filepath.Join(dir, "cert.pem")
-	if err := os.WriteFile(pem, append(certPEM, keyPEM...), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pem := writeCombinedPEM(t, dir, cert)
 	h2Port, h2cPort, tlsPort := freePort(t), freePort(t), freePort(t)
 	config := strings.NewReplacer(
 		"{{h2port}}", fmt.Sprint(h2Port),

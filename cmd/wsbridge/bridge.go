@@ -110,6 +110,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tcp.Close()
 		return
 	}
+	if s.cfg.verbose {
+		s.log.Printf("%s: open path=%s backend=%s subprotocol=%q", client, b.path, backend, c.Subprotocol())
+	}
 	// Over HTTP/2 the WebSocket is this request's stream, which ends when the handler
 	// returns: the relay runs here either way.
 	b.relay(s.cfg)

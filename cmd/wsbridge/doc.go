@@ -115,5 +115,7 @@ fan-out.
 		proxies whose X-Forwarded-For names the client
 	-proxy-protocol
 		send the backend a PROXY protocol v1 line first
+	-v
+		log each connection as it opens, as well as when it ends
 */
 package main

@@ -29,6 +29,7 @@ type config struct {
 	shutdownTimeout  time.Duration
 	trusted          []netip.Prefix // proxies whose X-Forwarded-For is believed
 	proxyProtocol    bool           // send a PROXY protocol v1 line to the backend first
+	verbose          bool           // log each connection as it opens, too
 }
 
 // Defaults that suit MQTT over WebSocket behind a load balancer: keepalive pings more often
@@ -91,6 +92,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 		}
 		return nil
 	})
+	fs.BoolVar(&cfg.verbose, "v", false, "log each connection as it opens, as well as when it ends")
 	fs.BoolVar(&cfg.proxyProtocol, "proxy-protocol", false, "send the backend a PROXY protocol v1 line with the client's address before its bytes (the backend must expect it)")
 	return fs
 }
