@@ -18,6 +18,7 @@ import (
 
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/internal/testcert"
 )
 
 const testTimeout = 10 * time.Second
@@ -447,4 +448,27 @@ func TestSlowBackend(t *testing.T) {
 		t.Errorf("the client sent %d MiB towards a backend that read nothing", sent>>20)
 	}
 	t.Logf("the client sent %d MiB before its writes blocked", sent>>20)
+}
+
+// TestHTTP2: on its TLS listener the bridge takes WebSockets over HTTP/2 streams (RFC 8441),
+// several on one connection, and relays each to a backend connection of its own.
+func TestHTTP2(t *testing.T) {
+	cert := testcert.New(t)
+	certFile, keyFile := cert.WriteFiles(t)
+	b := startBridge(t, "-backend", backend(t, echoBackend), "-tls-cert", certFile, "-tls-key", keyFile, "-subprotocols", "mqtt")
+	url := "wss" + strings.TrimPrefix(b.url, "ws") + "/mqtt"
+	client := &conn.HTTP2Client{}
+	for i := range 3 {
+		c := dial(t, url, &conn.DialOptions{TLSConfig: cert.ClientConfig(), HTTP2: client, Subprotocols: []string{"mqtt"}})
+		if !c.OverHTTP2() {
+			t.Fatal("the WebSocket is not over HTTP/2")
+		}
+		want := bytes.Repeat([]byte{byte('0' + i)}, 100000)
+		c.WriteMessage(frame.OpBinary, want)
+		if got := readBytes(t, c, len(want)); !bytes.Equal(got, want) {
+			t.Fatalf("stream %d: the echo differs", i)
+		}
+		c.Close(frame.CloseNormal, "")
+	}
+	b.logs.waitFor(t, "up=100000 down=100000", "client=close=1000", "http=2")
 }
