@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math/bits"
 	"net"
 	"net/http"
 	"net/netip"
@@ -76,7 +77,12 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "too many connections", http.StatusServiceUnavailable)
 		return
 	}
-	defer s.active.Add(-1)
+	relaying := false
+	defer func() {
+		if !relaying {
+			s.active.Add(-1)
+		}
+	}()
 
 	client := clientAddr(r, s.cfg.trusted)
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.dialTimeout)
@@ -113,11 +119,23 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.verbose {
 		s.log.Printf("%s: open path=%s backend=%s subprotocol=%q", client, b.path, backend, c.Subprotocol())
 	}
-	// Over HTTP/2 the WebSocket is this request's stream, which ends when the handler
-	// returns: the relay runs here either way.
-	b.relay(s.cfg)
-	s.untrack(b)
-	s.log.Print(b.summary())
+	relaying = true
+	serve := func() {
+		b.relay(s.cfg)
+		s.untrack(b)
+		s.active.Add(-1)
+		s.log.Print(b.summary())
+	}
+	if b.http2 {
+		// Over HTTP/2 the WebSocket is this request's stream, which ends when the handler
+		// returns: the relay runs here.
+		serve()
+		return
+	}
+	// Over HTTP/1.1 the connection is the Conn's now. The handshake has grown this
+	// goroutine's stack, which a goroutine keeps for good; the relay, which an idle
+	// connection spends its life in, runs in a fresh one, whose stack starts at 2 KiB.
+	go serve()
 }
 
 // track registers b for shutdown, unless shutdown has begun.
@@ -259,12 +277,36 @@ func (b *bridge) endedBy() string {
 // clientToBackend writes each binary message's bytes to the backend, in order. It returns when
 // the client's side ends; after a close frame from the client it ends the backend's input with
 // a FIN (TCP's half-close), so the backend can finish what it is sending.
+//
+// Messages that arrive together go to the backend together: while the Conn has more input
+// buffered, their bytes gather in one buffer (from a pool, held only while there is something
+// to send), so that a burst of small messages, such as MQTT publishes, costs the backend
+// connection one write rather than one each. (A client that stops in the middle of a frame
+// holds back the messages before it that share the buffer: its own bytes, no one else's.)
 func (b *bridge) clientToBackend() {
-	buf := make([]byte, 32<<10)
+	var out []byte // bytes for the backend, in the pooled buffer *pooled
+	var pooled *[]byte
+	release := func() {
+		if pooled != nil {
+			relayBuffers.Put(pooled)
+			pooled, out = nil, nil
+		}
+	}
+	defer release()
+	send := func() error {
+		if len(out) == 0 {
+			return nil
+		}
+		n, err := b.tcp.Write(out)
+		b.up.Add(int64(n))
+		out = out[:0]
+		return err
+	}
 	for {
 		op, r, err := b.c.NextReader()
 		if err != nil {
 			b.closeErr = err
+			send() // what came before the end
 			// The client's end is the backend's end of input: a FIN, and a few seconds for
 			// the backend to finish what it sends (the client can take it only until its
 			// close frame, so that is all it gets).
@@ -272,48 +314,136 @@ func (b *bridge) clientToBackend() {
 			b.tcp.SetReadDeadline(time.Now().Add(backendLinger))
 			return
 		}
+		b.touch()
 		if op != frame.OpBinary {
 			// MQTT 5.0 §6 (and 3.1.1 §6): control packets travel in binary messages only; the
 			// bytes of a TCP service have no text form.
+			send()
 			b.c.Close(frame.CloseUnsupportedData, "binary messages only")
 			b.closeErr = errors.New("a text message")
 			b.tcp.Close()
 			return
 		}
-		if _, err := io.CopyBuffer(countingWriter{b.tcp, &b.up, b}, r, buf); err != nil {
-			if isWriteError(err) && b.endedBy() == "" {
+		if pooled == nil {
+			pooled = relayBuffers.Get().(*[]byte)
+			out = (*pooled)[:0]
+		}
+		var werr error
+		for {
+			n, rerr := r.Read(out[len(out):cap(out)])
+			out = out[:len(out)+n]
+			if len(out) == cap(out) {
+				werr = send()
+			}
+			if rerr == io.EOF || werr != nil {
+				break
+			}
+			if rerr != nil {
+				b.closeErr = rerr
+				b.tcp.Close()
+				return
+			}
+		}
+		if werr == nil && b.c.Buffered() == 0 {
+			werr = send()
+			release()
+		}
+		if werr != nil {
+			if b.endedBy() == "" {
 				// The backend went away while the client sent: 1014, a gateway's bad answer
 				// (IANA's registry of close codes, RFC 6455 §11.7).
 				b.c.Close(frame.CloseBadGateway, "backend connection lost")
-				err = fmt.Errorf("backend: %w", err)
 			}
-			b.closeErr = err
+			b.closeErr = fmt.Errorf("backend: %w", werr)
 			b.tcp.Close()
 			return
 		}
 	}
 }
 
+// relayBuffers hold the bytes on their way to a backend, between a burst's first message and
+// its write.
+var relayBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// readBuffers hold what is read from backends, one pool per size from minReadBuffer to
+// maxReadBuffer, each twice the one before; a buffer is taken for one read and its write.
+var readBuffers sizedPools
+
+type sizedPools [7]sync.Pool // 4 KiB … 256 KiB
+
+func (p *sizedPools) get(size int) *[]byte {
+	i := bits.Len(uint(size/minReadBuffer)) - 1
+	if b, ok := p[i].Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, size)
+	return &b
+}
+
+func (p *sizedPools) put(b *[]byte) {
+	p[bits.Len(uint(len(*b)/minReadBuffer))-1].Put(b)
+}
+
+// Reads from a backend start small, as an idle connection, or one that carries MQTT, needs, and
+// grow while the backend sends in bulk (a read that fills the buffer doubles it, up to
+// maxReadBuffer), then shrink back after a run of small reads.
+const (
+	minReadBuffer = 4 << 10
+	maxReadBuffer = 256 << 10
+)
+
 // backendToClient sends what the backend writes as binary messages, one per read. When the
 // backend ends its output (FIN) the client gets a close frame with 1000; the reading side goes
 // on until the client's answer.
 func (b *bridge) backendToClient(writeTimeout time.Duration) {
-	buf := make([]byte, 32<<10)
+	waiter := newReadWaiter(b.tcp)
+	size, small := minReadBuffer, 0
 	for {
-		n, err := b.tcp.Read(buf)
-		if n > 0 {
-			b.touch()
-			b.down.Add(int64(n))
-			if writeTimeout > 0 {
-				b.c.SetWriteDeadline(time.Now().Add(writeTimeout))
+		// Wait without a buffer, and read into one from the pool only once there is
+		// something to read; a backend sending in bulk is read again at once.
+		var err error
+		if size == minReadBuffer {
+			err = waiter.Wait()
+		}
+		var n int
+		if err == nil {
+			buf := readBuffers.get(size)
+			n, err = b.tcp.Read(*buf)
+			if n > 0 {
+				b.touch()
+				b.down.Add(int64(n))
+				if writeTimeout > 0 {
+					b.c.SetWriteDeadline(time.Now().Add(writeTimeout))
+				}
+				// While the backend has more ready, this message waits in the Conn's write
+				// buffer for the next: a burst of small packets (MQTT publishes) goes to the
+				// client in one write.
+				var werr error
+				if n < size && waiter.Readable() {
+					werr = b.c.BufferMessage(frame.OpBinary, (*buf)[:n])
+				} else {
+					werr = b.c.WriteMessage(frame.OpBinary, (*buf)[:n])
+				}
+				if werr != nil {
+					// The client is gone, or has not read for writeTimeout: the reading
+					// side sees the end too.
+					readBuffers.put(buf)
+					b.downErr = werr
+					b.tcp.Close()
+					b.c.CloseNow()
+					return
+				}
 			}
-			if werr := b.c.WriteMessage(frame.OpBinary, buf[:n]); werr != nil {
-				// The client is gone, or has not read for writeTimeout: the reading side
-				// sees the end too.
-				b.downErr = werr
-				b.tcp.Close()
-				b.c.CloseNow()
-				return
+			readBuffers.put(buf)
+			switch {
+			case n == size && size < maxReadBuffer:
+				size, small = 2*size, 0
+			case n < size/8 && size > minReadBuffer:
+				if small++; small == 16 {
+					size, small = minReadBuffer, 0
+				}
+			default:
+				small = 0
 			}
 		}
 		if err != nil {
@@ -335,33 +465,6 @@ func (b *bridge) backendToClient(writeTimeout time.Duration) {
 
 // backendLinger is how long a backend may go on sending after the client's close.
 const backendLinger = 5 * time.Second
-
-// countingWriter writes to w, counting into n and marking the bridge active.
-type countingWriter struct {
-	w io.Writer
-	n *atomic.Int64
-	b *bridge
-}
-
-func (cw countingWriter) Write(p []byte) (int, error) {
-	cw.b.touch()
-	n, err := cw.w.Write(p)
-	cw.n.Add(int64(n))
-	if err != nil {
-		return n, writeError{err}
-	}
-	return n, nil
-}
-
-// writeError marks an error of the backend's side in a copy from the client.
-type writeError struct{ error }
-
-func (e writeError) Unwrap() error { return e.error }
-
-func isWriteError(err error) bool {
-	var we writeError
-	return errors.As(err, &we)
-}
 
 // summary is the bridge's log line: who, where to, what moved, how each side ended.
 func (b *bridge) summary() string {
