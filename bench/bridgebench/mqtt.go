@@ -123,4 +123,3 @@ func parsePacket(b []byte) (typ byte, body []byte, n int, ok bool) {
 	}
 	return b[0] >> 4, b[i+1 : end], end, true
 }
-
