@@ -12,7 +12,7 @@
 //     -conns MQTT clients have connected through it (each a WebSocket, a CONNECT and its
 //     CONNACK), less what they used before.
 //
-// Usage:
+// Usage (websockify and mosquitto from Debian: apt-get install websockify mosquitto):
 //
 //	go build -o /tmp/wsbridge ./cmd/wsbridge
 //	go run ./bench/bridgebench -wsbridge /tmp/wsbridge -conns 9000
