@@ -1,0 +1,74 @@
+// Command soak runs many clients against an echo server for a long time while a share of them
+// misbehave, and checks every byte that comes back. It is the soak with faults of the
+// hardening work: healthy clients send random text and binary messages (0 B to 1 MiB, some in
+// fragments with pings between them, some compressed), check each echo byte for byte, and now
+// and then close normally and connect again; faulty ones, meanwhile, stop in the middle of a
+// frame, reset their connection, stop reading while the server writes, or half-close their
+// TCP connection without a close frame. The report gives what was checked, every corrupt or
+// lost message on a healthy connection (there must be none), the faults injected, the server's
+// resident memory over time and its open file descriptors before and after.
+//
+//	go build -o /tmp/echo ./cmd/echo
+//	go run ./bench/soak -server /tmp/echo -clients 1000 -duration 10m -args "-compress"
+//
+// It exits with status 1 if a healthy connection lost or garbled a message, or if the server
+// kept more file descriptors after the run than before it. The server must take -addr as
+// cmd/echo does and log "listening on ws://ADDR/ws". Linux only (it reads /proc).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rfc6455/ws/bench/internal/serverproc"
+)
+
+func main() {
+	server := flag.String("server", "", "echo server `binary` to start (required)")
+	args := flag.String("args", "", "more `arguments` for the server, space-separated (-compress lets some clients compress)")
+	clients := flag.Int("clients", 1000, "clients at once")
+	faulty := flag.Float64("faulty", 0.2, "share of the clients that misbehave")
+	duration := flag.Duration("duration", time.Minute, "how long to run")
+	seed := flag.Int64("seed", 0, "random seed (0: from the clock); the report names it")
+	flag.Parse()
+	if *server == "" {
+		flag.Usage()
+		os.Exit(2)
+	}
+	raiseFileLimit()
+	if *seed == 0 {
+		*seed = time.Now().UnixNano()
+	}
+	serverArgs := append([]string{"-addr", "127.0.0.1:0"}, strings.Fields(*args)...)
+	srv, err := serverproc.Start(*server, serverArgs, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Stop()
+	r := run(config{
+		url:      "ws://" + srv.Addr + "/ws",
+		clients:  *clients,
+		faulty:   *faulty,
+		duration: *duration,
+		compress: strings.Contains(*args, "-compress"),
+		seed:     *seed,
+	}, srv)
+	fmt.Print(r.String())
+	if !r.ok() {
+		os.Exit(1)
+	}
+}
+
+// raiseFileLimit raises the soft limit of open files to the hard limit.
+func raiseFileLimit() {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	}
+}

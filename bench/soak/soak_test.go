@@ -1,0 +1,50 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rfc6455/ws/bench/internal/serverproc"
+)
+
+// TestSoak runs the soak briefly against cmd/echo -compress built from this tree (with the race
+// detector when the test has it): every echo on a healthy connection intact, every fault
+// injected, and the server back to its file descriptors afterwards.
+func TestSoak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a soak, even a short one, takes seconds")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to build cmd/echo with")
+	}
+	bin := filepath.Join(t.TempDir(), "echo")
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	build := exec.Command(goTool, append(args, "github.com/rfc6455/ws/cmd/echo")...)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build cmd/echo: %v\n%s", err, out)
+	}
+	srv, err := serverproc.Start(bin, []string{"-addr", "127.0.0.1:0", "-compress"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	r := run(config{url: "ws://" + srv.Addr + "/ws", clients: 40, faulty: 0.25, duration: 8 * time.Second, compress: true, seed: 1}, srv)
+	t.Log(r.String())
+	if !r.ok() {
+		t.Fatal("the soak failed")
+	}
+	for i, name := range faultNames {
+		if r.faults[i].Load() == 0 {
+			t.Errorf("no fault %q injected", name)
+		}
+	}
+	if exited, err := srv.Exited(); exited {
+		t.Fatalf("the server exited: %v", err)
+	}
+}
