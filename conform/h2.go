@@ -73,64 +73,35 @@ func openH2(ctx context.Context, rt http.RoundTripper, u *url.URL, opts dialOpti
 	if u.Scheme == "ws" {
 		target.Scheme = "http"
 	}
-	// The stream lives as long as the case, past the handshake that ctx bounds.
-	streamCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	body, out := io.Pipe()
-	req, err := http.NewRequestWithContext(streamCtx, http.MethodConnect, target.String(), body)
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	req.Header.Set("User-Agent", "wsconform")
+	header := http.Header{"User-Agent": {"wsconform"}}
 	for name, values := range opts.header {
-		req.Header[name] = values
+		header[name] = values
 	}
-	req.Header.Set(handshake.ProtocolPseudoHeader, "websocket")
-	req.Header.Set("Sec-WebSocket-Version", handshake.Version)
+	header.Set("Sec-WebSocket-Version", handshake.Version)
 	var offered []string
 	if len(opts.deflate) > 0 {
-		req.Header.Set("Sec-WebSocket-Extensions", offerExtensions(opts.deflate))
+		header.Set("Sec-WebSocket-Extensions", offerExtensions(opts.deflate))
 		offered = []string{handshake.PermessageDeflate}
 	}
-
-	type result struct {
-		resp *http.Response
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		resp, err := rt.RoundTrip(req)
-		done <- result{resp, err}
-	}()
-	var r result
-	select {
-	case r = <-done:
-	case <-ctx.Done():
-		cancel()
-		out.Close()
-		return nil, ctx.Err()
-	}
-	fail := func(err error) (*rawConn, error) {
-		if r.resp != nil {
-			r.resp.Body.Close()
-		}
-		cancel()
-		out.Close()
+	// The stream lives as long as the case, past the handshake that ctx bounds.
+	stream, err := h2connect.Open(ctx, rt, &target, header)
+	if err != nil {
 		return nil, err
 	}
-	if r.err != nil {
-		return fail(h2connect.Classify(r.err))
+	fail := func(err error) (*rawConn, error) {
+		stream.Close()
+		return nil, err
 	}
-	if err := handshake.CheckExtendedConnectResponse(r.resp, nil, offered); err != nil {
+	if err := handshake.CheckExtendedConnectResponse(stream.Response, nil, offered); err != nil {
 		return fail(err)
 	}
 	var n negotiation
 	if len(opts.deflate) > 0 {
-		if n, err = acceptAnswer(r.resp.Header, opts.deflate); err != nil {
+		if n, err = acceptAnswer(stream.Response.Header, opts.deflate); err != nil {
 			return fail(err)
 		}
 	}
-	s := &h2Stream{body: r.resp.Body, out: out, cancel: cancel, remote: h2Addr(u.Host)}
+	s := &h2Stream{body: stream.Response.Body, out: stream.Body, cancel: stream.Cancel, remote: h2Addr(u.Host)}
 	return newRawConnDeflate(s, bufio.NewReaderSize(s, 64<<10), true, n), nil
 }
 

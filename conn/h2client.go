@@ -50,66 +50,40 @@ var errNoH2 = h2connect.ErrNotSupported
 // rt, the HTTP/2 client. It returns errNoH2 when the server does not advertise extended
 // CONNECT, so that the caller can fall back to HTTP/1.1.
 func (h *HTTP2Client) open(ctx context.Context, rt http.RoundTripper, u *url.URL, opts *DialOptions, offer string, allowed []string) (*Conn, *http.Response, error) {
-	body, out := io.Pipe()
 	target := *u
 	target.Scheme = "https"
 	if u.Scheme == "ws" {
 		target.Scheme = "http"
 	}
 	target.Fragment = ""
-	// The stream outlives Dial's context, which bounds only the handshake: the request's
-	// context is cancelled when the Conn is closed.
-	streamCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	req, err := http.NewRequestWithContext(streamCtx, http.MethodConnect, target.String(), body)
-	if err != nil {
-		cancel()
-		return nil, nil, err
-	}
+	header := http.Header{}
 	for name, values := range opts.Header {
-		req.Header[name] = values
+		header[name] = values
 	}
-	req.Header.Set(handshake.ProtocolPseudoHeader, "websocket")
-	req.Header.Set("Sec-WebSocket-Version", handshake.Version)
+	header.Set("Sec-WebSocket-Version", handshake.Version)
 	if len(opts.Subprotocols) > 0 {
-		req.Header.Set("Sec-WebSocket-Protocol", strings.Join(opts.Subprotocols, ", "))
+		header.Set("Sec-WebSocket-Protocol", strings.Join(opts.Subprotocols, ", "))
 	}
 	if offer != "" {
-		req.Header.Set("Sec-WebSocket-Extensions", offer)
+		header.Set("Sec-WebSocket-Extensions", offer)
 	}
 	if opts.Origin != "" {
-		req.Header.Set("Origin", opts.Origin)
+		header.Set("Origin", opts.Origin)
 	}
-	type result struct {
-		resp *http.Response
-		err  error
+	// The stream outlives Dial's context, which bounds only the handshake: the request's
+	// context is cancelled when the Conn is closed.
+	stream, err := h2connect.Open(ctx, rt, &target, header)
+	if err != nil {
+		return nil, nil, err
 	}
-	done := make(chan result, 1)
-	go func() {
-		resp, err := rt.RoundTrip(req)
-		done <- result{resp, err}
-	}()
-	var r result
-	select {
-	case r = <-done:
-	case <-ctx.Done():
-		cancel()
-		out.Close()
-		return nil, nil, ctx.Err()
-	}
-	if r.err != nil {
-		cancel()
-		out.Close()
-		return nil, nil, h2connect.Classify(r.err)
-	}
-	resp := r.resp
+	resp := stream.Response
 	if err := handshake.CheckExtendedConnectResponse(resp, opts.Subprotocols, allowed); err != nil {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		resp.Body.Close()
+		stream.Close()
 		resp.Body = io.NopCloser(strings.NewReader(string(body)))
-		cancel()
-		out.Close()
 		return nil, resp, err
 	}
+	out, cancel := stream.Body, stream.Cancel
 	nc := newClientStream(resp.Body, out, cancel, addrString(u.Host))
 	c := newConn(nc, nil, false, opts.ReadLimit, opts.ReadBufferSize, opts.WriteBufferSize, opts.CloseTimeout)
 	c.subprotocol = resp.Header.Get("Sec-WebSocket-Protocol")

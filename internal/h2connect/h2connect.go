@@ -12,12 +12,17 @@
 package h2connect
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
+
+	"github.com/rfc6455/ws/handshake"
 )
 
 // ErrNotSupported reports that a server speaks HTTP/2 but did not advertise extended CONNECT
@@ -106,4 +111,61 @@ func Classify(err error) error {
 // stream, so that a new one must be dialed and handed over.
 func IsNoCachedConn(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "no cached connection")
+}
+
+// A Stream is the client's side of an extended CONNECT that the server answered: the response,
+// whose body carries what the server sends, and the request body's writer, which carries what
+// the client sends. Close ends both.
+type Stream struct {
+	Response *http.Response
+	Body     *io.PipeWriter
+	Cancel   context.CancelFunc // cancels the request, and with it the stream
+}
+
+// Close ends the client's half of the stream and cancels the request.
+func (s *Stream) Close() {
+	s.Body.Close()
+	s.Response.Body.Close()
+	s.Cancel()
+}
+
+// Open sends an extended CONNECT request (RFC 8441 §4) for a WebSocket to target (an http:// or
+// https:// URL) through rt, with header and :protocol websocket, and returns the stream once
+// the server has answered, whatever its status. ctx bounds the wait for the answer only: the
+// stream lives until Close. The error is ErrNotSupported when the server did not advertise
+// extended CONNECT.
+func Open(ctx context.Context, rt http.RoundTripper, target *url.URL, header http.Header) (*Stream, error) {
+	body, out := io.Pipe()
+	streamCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	req, err := http.NewRequestWithContext(streamCtx, http.MethodConnect, target.String(), body)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	for name, values := range header {
+		req.Header[name] = values
+	}
+	req.Header.Set(handshake.ProtocolPseudoHeader, "websocket")
+	type result struct {
+		resp *http.Response
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := rt.RoundTrip(req)
+		done <- result{resp, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			cancel()
+			out.Close()
+			return nil, Classify(r.err)
+		}
+		return &Stream{Response: r.resp, Body: out, Cancel: cancel}, nil
+	case <-ctx.Done():
+		cancel()
+		out.Close()
+		return nil, ctx.Err()
+	}
 }
