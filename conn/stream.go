@@ -133,15 +133,24 @@ func (s *Stream) Read(p []byte) (int, error) {
 // closing handshake sees the peer's close frame (§7.1.2).
 func (s *Stream) pump() {
 	buf := make([]byte, streamChunk)
+	discarding := false
 	handOver := func(p []byte) {
+		if discarding {
+			return
+		}
 		select {
 		case s.chunks <- p:
 		case <-s.closed:
+			discarding = true
 			return
 		}
 		select {
 		case <-s.consumed:
 		case <-s.closed:
+			// A Read that took p before the Stream closed may still be copying from it:
+			// from here on the pump reads, and discards, into a buffer of its own.
+			discarding = true
+			buf = make([]byte, streamChunk)
 		}
 	}
 	for {
