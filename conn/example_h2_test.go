@@ -35,8 +35,9 @@ func ExampleHTTP2Client() {
 	}))
 	srv.EnableHTTP2 = true
 	// 16 KiB frames, RFC 9113's default: a Go client then keeps 16 KiB, not 512 KiB, of send
-	// buffer for each WebSocket stream (see Upgrade).
-	srv.Config.HTTP2 = &http.HTTP2Config{MaxReadFrameSize: 16 << 10}
+	// buffer for each WebSocket stream; and a connection window of 64 streams' worth, so that
+	// a stream whose handler stops reading stalls no other (see Upgrade).
+	srv.Config.HTTP2 = &http.HTTP2Config{MaxReadFrameSize: 16 << 10, MaxReceiveBufferPerConnection: 64 << 20}
 	srv.StartTLS()
 	defer srv.Close()
 

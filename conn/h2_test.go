@@ -39,9 +39,9 @@ func h2Server(t testing.TB, opts *UpgradeOptions, serve func(*Conn)) *httptest.S
 	}))
 	srv.EnableHTTP2 = true
 	// net/http's default of 250 streams per connection is below what the memory benchmark
-	// holds open on one. Frames of 16 KiB, as the doc of Upgrade advises (a Go client
-	// keeps a buffer of the largest frame size for each open stream).
-	srv.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: 2000, MaxReadFrameSize: 16 << 10}
+	// holds open on one. Frames of 16 KiB and a connection window of 64 streams' worth, as
+	// the doc of Upgrade advises (TestH2StuckReader).
+	srv.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: 2000, MaxReadFrameSize: 16 << 10, MaxReceiveBufferPerConnection: 64 << 20}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv
@@ -780,4 +780,57 @@ func TestH2StreamReset(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestH2StuckReader: the handler of one WebSocket stops reading while its client goes on
+// sending; a WebSocket on another stream of the same connection must go on echoing. net/http's
+// HTTP/2 server gives flow-control credit back to the connection only as handlers read, so the
+// stuck stream keeps its window's worth (1 MiB) of the connection's; with net/http's default
+// connection window, also 1 MiB, that stalled every other stream. h2Server sets the connection
+// window to 64 MiB, as Upgrade's doc advises and cmd/echo does.
+func TestH2StuckReader(t *testing.T) {
+	hold := make(chan struct{})
+	defer close(hold)
+	srv := h2Server(t, nil, func(c *Conn) {
+		_, p, err := c.ReadMessage(nil)
+		if err != nil {
+			return
+		}
+		if string(p) == "hold" {
+			<-hold
+			return
+		}
+		c.WriteMessage(frame.OpText, p)
+		echoLoop(c)
+	})
+	rt := h2RoundTripper(t, srv.Client(), srv)
+	stuck, _ := dialH2(t, rt, srv, nil, nil)
+	stuck.WriteMessage(frame.OpText, []byte("hold"))
+	go func() {
+		for i := 0; i < 64; i++ { // 4 MiB, more than the stream's window
+			if stuck.WriteMessage(frame.OpBinary, make([]byte, 64<<10)) != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(300 * time.Millisecond) // the stream's window fills
+	live, _ := dialH2(t, rt, srv, nil, nil)
+	want := bytes.Repeat([]byte("y"), 1000)
+	echoed := make(chan error, 1)
+	go func() {
+		live.WriteMessage(frame.OpText, want)
+		_, got, err := live.ReadMessage(nil)
+		if err == nil && !bytes.Equal(got, want) {
+			err = fmt.Errorf("%d bytes back", len(got))
+		}
+		echoed <- err
+	}()
+	select {
+	case err := <-echoed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a stream beside one whose handler stopped reading is stalled")
+	}
 }

@@ -89,11 +89,16 @@ type UpgradeOptions struct {
 // above), answers 200, and returns a Conn over the request's stream (see Conn.OverHTTP2). That
 // Conn lives in the handler's stream, so the handler must not return until it is done with
 // it. net/http's HTTP/2 server passes such requests to handlers only when the process was
-// started with GODEBUG=http2xconnect=1. Such a server should also set
-// http.Server.HTTP2.MaxReadFrameSize to 16384, RFC 9113's default: net/http's HTTP/2 client
-// keeps a buffer of the server's largest frame size (up to 512 KiB) for each open request
-// body, so that each WebSocket stream a Go client opens costs it that much with net/http's
-// server default of 1 MiB.
+// started with GODEBUG=http2xconnect=1. Such a server should also set, in http.Server.HTTP2:
+//   - MaxReadFrameSize to 16384, RFC 9113's default: net/http's HTTP/2 client keeps a buffer of
+//     the server's largest frame size (up to 512 KiB) for each open request body, so that each
+//     WebSocket stream a Go client opens costs it that much with net/http's default of 1 MiB;
+//   - MaxReceiveBufferPerConnection to many times MaxReceiveBufferPerStream (both 1 MiB by
+//     default), such as 64 MiB: net/http credits the connection's flow-control window only as
+//     handlers read, so a WebSocket that stops reading (its handler blocked writing to a slow
+//     peer) keeps its stream's window of the connection's, and with the defaults that one
+//     stream stalls every other stream of the connection, which a proxy may share among many
+//     clients.
 func Upgrade(w http.ResponseWriter, r *http.Request, opts *UpgradeOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &UpgradeOptions{}

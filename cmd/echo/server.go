@@ -440,8 +440,12 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	// a Go client keeps a send buffer of the server's maximum frame size, up to 512 KiB, for as
 	// long as a request body is open, and a WebSocket's stays open. At 16 KiB a WebSocket
 	// stream costs its client about 32 KiB rather than 540 KiB (conn's
-	// BenchmarkH2StreamMemory), and echoes as fast.
-	srv.HTTP2 = &http.HTTP2Config{MaxReadFrameSize: 16 << 10}
+	// BenchmarkH2StreamMemory), and echoes as fast. And a connection window of 64 streams'
+	// worth: net/http credits the connection only as handlers read, so a WebSocket whose
+	// echo is blocked on a slow reader keeps its stream's 1 MiB of the connection's window,
+	// which by default is 1 MiB too and would stall every other stream (conn's
+	// TestH2StuckReader).
+	srv.HTTP2 = &http.HTTP2Config{MaxReadFrameSize: 16 << 10, MaxReceiveBufferPerConnection: 64 << 20}
 
 	if s.cfg.tlsCert != "" {
 		cert, err := tls.LoadX509KeyPair(s.cfg.tlsCert, s.cfg.tlsKey)

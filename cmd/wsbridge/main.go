@@ -61,9 +61,8 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		}
 		// Browsers that reach the bridge over HTTP/2 open their WebSockets as its streams.
 		srv.Protocols.SetHTTP2(true)
-		// 16 KiB frames: a Go client keeps a send buffer of the largest frame size for each
-		// open stream (see conn.Upgrade).
-		srv.HTTP2 = &http.HTTP2Config{MaxReadFrameSize: 16 << 10}
+		// 16 KiB frames, and a connection window of 64 streams' worth (see conn.Upgrade).
+		srv.HTTP2 = &http.HTTP2Config{MaxReadFrameSize: 16 << 10, MaxReceiveBufferPerConnection: 64 << 20}
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 		scheme = "wss"
