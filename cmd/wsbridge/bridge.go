@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -508,7 +509,7 @@ func isUpgradeRequest(r *http.Request) bool {
 	}
 	for _, v := range r.Header.Values("Upgrade") {
 		for _, token := range splitList(v) {
-			if equalFold(token, "websocket") {
+			if strings.EqualFold(token, "websocket") {
 				return true
 			}
 		}
@@ -528,23 +529,4 @@ func offersOneOf(r *http.Request, protocols []string) bool {
 		}
 	}
 	return false
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
