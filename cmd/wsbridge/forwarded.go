@@ -17,7 +17,9 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) netip.AddrPort {
 	if err != nil {
 		return netip.AddrPort{}
 	}
-	peer = netip.AddrPortFrom(peer.Addr().Unmap(), peer.Port())
+	// A link-local peer's zone names one of our interfaces: it is no part of the client's
+	// address, and the PROXY line has no room for it.
+	peer = netip.AddrPortFrom(peer.Addr().Unmap().WithZone(""), peer.Port())
 	if !isTrusted(peer.Addr(), trusted) {
 		return peer
 	}
@@ -37,15 +39,23 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) netip.AddrPort {
 }
 
 // parseHop reads one X-Forwarded-For entry: an address, with a port or without (the port is
-// then 0, unknown).
+// then 0, unknown). An IPv6 address with a zone is refused: the zone names an interface of
+// the host that wrote it, not a client, and netip takes any bytes for one, spaces and CRLF
+// included, which would then reach the backend inside the PROXY line (found by
+// FuzzForwarded).
 func parseHop(s string) (netip.AddrPort, bool) {
-	if ap, err := netip.ParseAddrPort(s); err == nil {
-		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		a, err := netip.ParseAddr(strings.Trim(s, "[]"))
+		if err != nil {
+			return netip.AddrPort{}, false
+		}
+		ap = netip.AddrPortFrom(a, 0)
 	}
-	if a, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
-		return netip.AddrPortFrom(a.Unmap(), 0), true
+	if ap.Addr().Zone() != "" {
+		return netip.AddrPort{}, false
 	}
-	return netip.AddrPort{}, false
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
 }
 
 func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
