@@ -6,13 +6,14 @@
 // frame, reset their connection, stop reading while the server writes, or half-close their
 // TCP connection without a close frame. The report gives what was checked, every corrupt or
 // lost message on a healthy connection (there must be none), the faults injected, the server's
-// resident memory over time and its open file descriptors before and after.
+// resident memory over time, and its open file descriptors and goroutines before and after
+// (the goroutines from cmd/echo's -debug-addr).
 //
 //	go build -o /tmp/echo ./cmd/echo
 //	go run ./bench/soak -server /tmp/echo -clients 1000 -duration 10m -args "-compress"
 //
 // It exits with status 1 if a healthy connection lost or garbled a message, or if the server
-// kept more file descriptors after the run than before it. The server must take -addr as
+// kept more file descriptors or goroutines after the run than before it. The server must take -addr as
 // cmd/echo does and log "listening on ws://ADDR/ws". Linux only (it reads /proc).
 package main
 
@@ -35,6 +36,7 @@ func main() {
 	faulty := flag.Float64("faulty", 0.2, "share of the clients that misbehave")
 	duration := flag.Duration("duration", time.Minute, "how long to run")
 	seed := flag.Int64("seed", 0, "random seed (0: from the clock); the report names it")
+	stats := flag.Bool("stats", true, "give the server -debug-addr 127.0.0.1:0, as cmd/echo takes it, and count its goroutines before and after")
 	flag.Parse()
 	if *server == "" {
 		flag.Usage()
@@ -45,6 +47,9 @@ func main() {
 		*seed = time.Now().UnixNano()
 	}
 	serverArgs := append([]string{"-addr", "127.0.0.1:0"}, strings.Fields(*args)...)
+	if *stats {
+		serverArgs = append(serverArgs, "-debug-addr", "127.0.0.1:0")
+	}
 	srv, err := serverproc.Start(*server, serverArgs, nil)
 	if err != nil {
 		log.Fatal(err)

@@ -51,6 +51,8 @@ type report struct {
 	failures                   []string // the first few corrupt or lost messages, described
 	rss                        []string // the server's RSS over time
 	fdsBefore, fdsAfter        int
+	goroutinesBefore           int // the server's goroutines, from its /debug/stats; -1: unknown
+	goroutinesAfter            int
 	rssBefore, rssAfter, rssHi int64
 }
 
@@ -64,7 +66,7 @@ func (r *report) fail(kind *atomic.Int64, format string, args ...any) {
 }
 
 func (r *report) ok() bool {
-	return r.corrupt.Load() == 0 && r.lost.Load() == 0 && r.fdsAfter <= r.fdsBefore && r.messages.Load() > 0
+	return r.corrupt.Load() == 0 && r.lost.Load() == 0 && r.fdsAfter <= r.fdsBefore && r.goroutinesAfter <= r.goroutinesBefore && r.messages.Load() > 0
 }
 
 func (r *report) String() string {
@@ -83,6 +85,11 @@ func (r *report) String() string {
 	fmt.Fprintf(&b, "\nserver RSS: %.1f MiB before, %.1f MiB highest, %.1f MiB after; samples: %s\n",
 		serverproc.MiB(r.rssBefore), serverproc.MiB(r.rssHi), serverproc.MiB(r.rssAfter), strings.Join(r.rss, " "))
 	fmt.Fprintf(&b, "server file descriptors: %d before, %d after\n", r.fdsBefore, r.fdsAfter)
+	if r.goroutinesBefore >= 0 {
+		fmt.Fprintf(&b, "server goroutines: %d before, %d after\n", r.goroutinesBefore, r.goroutinesAfter)
+	} else {
+		b.WriteString("server goroutines: not counted (the server serves no /debug/stats)\n")
+	}
 	if r.ok() {
 		b.WriteString("PASS\n")
 	} else {
@@ -99,6 +106,9 @@ func openFDs(pid int) int {
 
 func run(cfg config, srv *serverproc.Server) *report {
 	r := &report{cfg: cfg}
+	// Goroutines first: asking for them opens the connection to /debug/stats that the count
+	// of file descriptors then includes, before and after alike.
+	r.goroutinesBefore, r.goroutinesAfter = goroutines(srv), -1
 	r.fdsBefore = openFDs(srv.PID)
 	r.rssBefore, _, _ = srv.Memory()
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.duration)
@@ -137,10 +147,11 @@ func run(cfg config, srv *serverproc.Server) *report {
 	wg.Wait()
 	// The server closes what the clients left within its close timeout; then count.
 	deadline := time.Now().Add(30 * time.Second)
-	for openFDs(srv.PID) > r.fdsBefore && time.Now().Before(deadline) {
+	for (openFDs(srv.PID) > r.fdsBefore || goroutines(srv) > r.goroutinesBefore) && time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	r.fdsAfter = openFDs(srv.PID)
+	r.goroutinesAfter = goroutines(srv)
 	r.rssAfter, _, _ = srv.Memory()
 	return r
 }
@@ -154,6 +165,15 @@ func over(ctx context.Context) bool {
 	}
 	deadline, ok := ctx.Deadline()
 	return ok && !time.Now().Before(deadline)
+}
+
+// goroutines returns the server's goroutine count from its /debug/stats, or -1 without one.
+func goroutines(srv *serverproc.Server) int {
+	st, err := srv.Stats()
+	if err != nil {
+		return -1
+	}
+	return st.Goroutines
 }
 
 // behave is one healthy connection: a few dozen random messages, each echo checked, then a

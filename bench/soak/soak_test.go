@@ -11,7 +11,7 @@ import (
 
 // TestSoak runs the soak briefly against cmd/echo -compress built from this tree (with the race
 // detector when the test has it): every echo on a healthy connection intact, every fault
-// injected, and the server back to its file descriptors afterwards.
+// injected, and the server back to its file descriptors and goroutines afterwards.
 func TestSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a soak, even a short one, takes seconds")
@@ -29,7 +29,7 @@ func TestSoak(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build cmd/echo: %v\n%s", err, out)
 	}
-	srv, err := serverproc.Start(bin, []string{"-addr", "127.0.0.1:0", "-compress"}, nil)
+	srv, err := serverproc.Start(bin, []string{"-addr", "127.0.0.1:0", "-compress", "-debug-addr", "127.0.0.1:0"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +43,9 @@ func TestSoak(t *testing.T) {
 		if r.faults[i].Load() == 0 {
 			t.Errorf("no fault %q injected", name)
 		}
+	}
+	if r.goroutinesBefore < 0 {
+		t.Error("the server's goroutines were not counted")
 	}
 	if exited, err := srv.Exited(); exited {
 		t.Fatalf("the server exited: %v", err)

@@ -66,6 +66,11 @@ The flags are:
 		every interval in which connections ended, give the memory they
 		freed back to the operating system at once, rather than when the Go
 		runtime gets to it (minutes, in an idle process).
+	-debug-addr address
+		serve the counts of goroutines, live and ended WebSockets, and the
+		heap, as JSON at /debug/stats on this address, a listener of its own
+		(give it a loopback one, such as 127.0.0.1:6060). bench/soak reads it
+		to check that the server gives back every goroutine it started.
 	-v
 		log every message (its opcode and length), not only one line per
 		connection.

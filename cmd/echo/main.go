@@ -34,7 +34,16 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := newServer(cfg, log.Default()).run(ctx, ln); err != nil {
+	srv := newServer(cfg, log.Default())
+	if cfg.debugAddr != "" {
+		dl, err := net.Listen("tcp", cfg.debugAddr)
+		if err != nil {
+			log.Fatal(err)
+		}
+		log.Printf("debug stats on http://%s/debug/stats", dl.Addr())
+		go srv.serveDebug(ctx, dl)
+	}
+	if err := srv.run(ctx, ln); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -4,9 +4,11 @@ package serverproc
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
@@ -17,13 +19,19 @@ import (
 
 // Server is a running server binary.
 type Server struct {
-	Addr   string // host:port it listens on
-	PID    int
-	cmd    *exec.Cmd
-	exited chan error
+	Addr string // host:port it listens on
+	// DebugAddr is where it serves /debug/stats (cmd/echo -debug-addr), when its log said so
+	// before saying where it listens; "" otherwise.
+	DebugAddr string
+	PID       int
+	cmd       *exec.Cmd
+	exited    chan error
 }
 
-var listening = regexp.MustCompile(`listening on ws://(\S+)/ws`)
+var (
+	listening = regexp.MustCompile(`listening on ws://(\S+)/ws`)
+	debugging = regexp.MustCompile(`debug stats on http://(\S+)/debug/stats`)
+)
 
 // Start runs binary with args, which must make it listen on a free port of 127.0.0.1 (cmd/echo:
 // -addr 127.0.0.1:0) and log "listening on ws://ADDR/ws", as cmd/echo does. With logTo set, the
@@ -43,6 +51,9 @@ func Start(binary string, args []string, logTo io.Writer) (*Server, error) {
 		line, err := lines.ReadString('\n')
 		if m := listening.FindStringSubmatch(line); m != nil {
 			s.Addr = m[1]
+		}
+		if m := debugging.FindStringSubmatch(line); m != nil {
+			s.DebugAddr = m[1]
 		}
 		if err != nil {
 			cmd.Process.Kill()
@@ -104,6 +115,31 @@ func (s *Server) Memory() (rss, peak int64, err error) {
 		}
 	}
 	return rss, peak, nil
+}
+
+// Stats are the counts cmd/echo serves at /debug/stats.
+type Stats struct {
+	Goroutines  int `json:"goroutines"`
+	Connections int `json:"connections"` // live WebSockets
+	Ended       int `json:"ended"`
+}
+
+// Stats fetches the server's /debug/stats; it needs DebugAddr.
+func (s *Server) Stats() (Stats, error) {
+	if s.DebugAddr == "" {
+		return Stats{}, errors.New("serverproc: the server serves no /debug/stats (cmd/echo: -debug-addr)")
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + s.DebugAddr + "/debug/stats")
+	if err != nil {
+		return Stats{}, err
+	}
+	defer resp.Body.Close()
+	var st Stats
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return Stats{}, fmt.Errorf("serverproc: /debug/stats: %w", err)
+	}
+	return st, nil
 }
 
 // MiB converts bytes to MiB.
