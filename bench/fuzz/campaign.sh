@@ -24,7 +24,10 @@ echo "|---|---|---|---:|---:|---:|---:|---:|---:|---|"
 # coverage prints the share of pkg's statements that running target on its testdata corpus
 # covers.
 coverage() {
-	go test -count=1 -run="^$2\$" -cover "$1" 2>/dev/null | grep -oE 'coverage: [0-9.]+%' | grep -oE '[0-9.]+%' || echo "?"
+	local out share
+	out=$(go test -count=1 -run="^$2\$" -cover "$1" 2>&1)
+	share=$(grep -oE 'coverage: [0-9.]+%' <<<"$out" | head -n 1 | grep -oE '[0-9.]+%')
+	echo "${share:-?}"
 }
 
 # seconds turns go test's elapsed time ("10m0s", "1h0m3s", "45s") into seconds.

@@ -11,6 +11,11 @@
 //
 //	go build -o /tmp/echo ./cmd/echo
 //	go run ./bench/soak -server /tmp/echo -clients 1000 -duration 10m -args "-compress"
+//	go run ./bench/soak -server /tmp/echo -clients 20 -duration 5s -args "-compress" -record .
+//
+// With -record, the traffic of the first healthy connections (request and response heads and
+// the first frames each way) becomes seeds of the module's fuzz targets, as
+// <package>/testdata/fuzz/<target>/soak-* files under the directory given.
 //
 // It exits with status 1 if a healthy connection lost or garbled a message, or if the server
 // kept more file descriptors or goroutines after the run than before it. The server must take -addr as
@@ -36,6 +41,8 @@ func main() {
 	faulty := flag.Float64("faulty", 0.2, "share of the clients that misbehave")
 	duration := flag.Duration("duration", time.Minute, "how long to run")
 	seed := flag.Int64("seed", 0, "random seed (0: from the clock); the report names it")
+	record := flag.String("record", "", "write the traffic of the first -record-conns healthy connections as fuzzing seeds under this `module root` (<package>/testdata/fuzz/<target>/soak-*)")
+	recordConns := flag.Int("record-conns", 8, "how many connections -record keeps")
 	stats := flag.Bool("stats", true, "give the server -debug-addr 127.0.0.1:0, as cmd/echo takes it, and count its goroutines before and after")
 	flag.Parse()
 	if *server == "" {
@@ -55,6 +62,10 @@ func main() {
 		log.Fatal(err)
 	}
 	defer srv.Stop()
+	var rec *recorder
+	if *record != "" {
+		rec = newRecorder(*record, *recordConns)
+	}
 	r := run(config{
 		url:      "ws://" + srv.Addr + "/ws",
 		clients:  *clients,
@@ -62,8 +73,15 @@ func main() {
 		duration: *duration,
 		compress: strings.Contains(*args, "-compress"),
 		seed:     *seed,
+		record:   rec,
 	}, srv)
 	fmt.Print(r.String())
+	if rec != nil {
+		fmt.Printf("recorded %d connections as fuzzing seeds under %s\n", rec.seq.Load(), *record)
+		for _, err := range rec.errs {
+			fmt.Println("  ", err)
+		}
+	}
 	if !r.ok() {
 		os.Exit(1)
 	}

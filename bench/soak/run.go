@@ -26,6 +26,7 @@ type config struct {
 	duration time.Duration
 	compress bool
 	seed     int64
+	record   *recorder // nil: record nothing
 }
 
 // The faults a misbehaving client injects, one per connection.
@@ -184,6 +185,8 @@ func behave(ctx context.Context, cfg config, r *report, rng *rand.Rand) {
 	if compressed {
 		opts.Compression = &conn.CompressionOptions{}
 	}
+	dial, recorded := cfg.record.dialer()
+	opts.NetDialContext = dial
 	dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	c, _, err := conn.Dial(dctx, cfg.url, opts)
 	cancel()
@@ -229,6 +232,10 @@ func behave(ctx context.Context, cfg config, r *report, rng *rand.Rand) {
 	c.SetDeadline(time.Time{})
 	if err := c.Close(frame.CloseNormal, ""); err != nil && !over(ctx) {
 		r.fail(&r.lost, "close: %v", err)
+		return
+	}
+	if recorded != nil {
+		cfg.record.save(recorded, compressed)
 	}
 }
 
