@@ -36,6 +36,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rfc6455/ws/bench/internal/serverproc"
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
 )
@@ -53,7 +54,7 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	limit := raiseFileLimit()
+	limit := serverproc.RaiseFileLimit()
 	if max := int(limit/2) - 200; *conns > max {
 		log.Printf("-conns %d capped at %d: the hard limit of open files is %d, and a bridge holds two per connection", *conns, max, limit)
 		*conns = max

@@ -27,7 +27,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/rfc6455/ws/bench/internal/serverproc"
@@ -46,7 +45,7 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	raiseFileLimit()
+	serverproc.RaiseFileLimit()
 	var h2 *conn.HTTP2Client
 	if *overH2 {
 		h2 = &conn.HTTP2Client{Cleartext: true}
@@ -121,13 +120,4 @@ func run(server string, args []string, n int, settle time.Duration, h2 *conn.HTT
 		}
 	}
 	return nil
-}
-
-// raiseFileLimit raises the soft limit of open files to the hard limit.
-func raiseFileLimit() {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < lim.Max {
-		lim.Cur = lim.Max
-		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
-	}
 }

@@ -28,7 +28,6 @@ import (
 	"log"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/rfc6455/ws/bench/internal/serverproc"
@@ -49,7 +48,7 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	raiseFileLimit()
+	serverproc.RaiseFileLimit()
 	if *seed == 0 {
 		*seed = time.Now().UnixNano()
 	}
@@ -84,14 +83,5 @@ func main() {
 	}
 	if !r.ok() {
 		os.Exit(1)
-	}
-}
-
-// raiseFileLimit raises the soft limit of open files to the hard limit.
-func raiseFileLimit() {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < lim.Max {
-		lim.Cur = lim.Max
-		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -140,6 +141,23 @@ func (s *Server) Stats() (Stats, error) {
 		return Stats{}, fmt.Errorf("serverproc: /debug/stats: %w", err)
 	}
 	return st, nil
+}
+
+// RaiseFileLimit raises this process's soft limit of open files to its hard limit, which the
+// servers it starts inherit, and returns the limit now in force. Raising the hard limit takes
+// privilege (CAP_SYS_RESOURCE; ulimit -Hn as root, or LimitNOFILE= in a systemd unit).
+func RaiseFileLimit() uint64 {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0
+	}
+	if lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+		}
+	}
+	return lim.Cur
 }
 
 // MiB converts bytes to MiB.
