@@ -1,0 +1,294 @@
+// Command c100k holds a hundred thousand WebSocket connections (or -conns of them) open to one
+// echo server process on this machine and takes them through a connection's life: all
+// upgraded and idle, then a 1 KiB echo on every one, then every one closed with the close
+// handshake (RFC 6455 §7.1.2, 1000 both ways). It reports the server's resident memory per
+// idle connection and after the echoes, its goroutines and file descriptors before, during and
+// after, and how many connections failed at each step (there must be none).
+//
+//	go build -o /tmp/echo ./cmd/echo
+//	go run ./bench/c100k -server /tmp/echo -conns 100000
+//
+// The clients run in -workers processes of this command (one process's file descriptors are
+// not enough for them all), each from a source address of its own, 127.0.0.2, 127.0.0.3 and so
+// on: one source address and the server's one port give about 28,000 connections, the size of
+// Linux's ephemeral port range. The server gets -debug-addr (cmd/echo's, for its goroutine
+// count) and -ping-interval 0 unless -args sets it: an idle connection here is idle.
+//
+// What the machine needs, for -conns N (Linux):
+//
+//	ulimit -n: more than N for the server, more than N/workers for each worker. Raising the hard
+//	  limit takes root with CAP_SYS_RESOURCE: ulimit -Hn 200000 in a root shell, nofile in
+//	  /etc/security/limits.conf, or LimitNOFILE= in a systemd unit; fs.nr_open (default
+//	  1048576) caps it.
+//	net.ipv4.ip_local_port_range: 28,000 ports per source address by default, hence the workers'
+//	  addresses; sysctl -w net.ipv4.ip_local_port_range="1024 65535" gives 64,000.
+//	net.core.somaxconn and net.ipv4.tcp_max_syn_backlog: 4096 and up absorb the dialing
+//	  bursts (each worker dials -dial-concurrency at a time).
+//	fs.file-max: above the sum of everything open on the machine.
+//	Memory: about 13 KiB per connection on the server side and 12 on the client side (the
+//	  report says what this run took).
+//
+// The command exits with status 1 if any connection failed or the server did not give back its
+// file descriptors and goroutines. Linux only (it reads /proc).
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rfc6455/ws/bench/internal/serverproc"
+)
+
+func main() {
+	server := flag.String("server", "", "echo server `binary` to start (required; cmd/echo or one that takes its -addr and -debug-addr)")
+	args := flag.String("args", "", "more `arguments` for the server, space-separated")
+	conns := flag.Int("conns", 100000, "connections to hold open")
+	workers := flag.Int("workers", 0, "client processes, each from a source address of its own (0: one per 15,000 connections)")
+	dialConcurrency := flag.Int("dial-concurrency", 100, "handshakes each worker has in flight at once")
+	settle := flag.Duration("settle", 5*time.Second, "wait this long, idle, before reading the server's memory")
+	worker := flag.Bool("worker", false, "run as a worker: read commands on standard input (used by the command itself)")
+	url := flag.String("url", "", "worker: the server's ws:// URL")
+	source := flag.String("source", "", "worker: the source address to dial from")
+	flag.Parse()
+	limit := serverproc.RaiseFileLimit()
+	if *worker {
+		if err := runWorker(*url, *source, *dialConcurrency, os.Stdin, os.Stdout); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if *server == "" {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if *workers <= 0 {
+		*workers = (*conns + 14999) / 15000
+	}
+	if *workers > 250 {
+		log.Fatal("at most 250 workers: their source addresses are 127.0.0.2 to 127.0.0.251")
+	}
+	if need := uint64(*conns) + 64; limit < need {
+		log.Printf("warning: the open-file limit is %d, below the %d the server needs for %d connections: raise the hard limit (see the command's doc); the run goes on and reports what fails", limit, need, *conns)
+	}
+	ok, err := run(*server, strings.Fields(*args), *conns, *workers, *dialConcurrency, *settle)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if !ok {
+		os.Exit(1)
+	}
+}
+
+// workerProc is one client process, driven by a line of command and a line of answer.
+type workerProc struct {
+	cmd  *exec.Cmd
+	in   *bufio.Writer
+	out  *bufio.Scanner
+	name string
+}
+
+// do sends one command to the worker and returns the numbers of its answer: "ok DONE FAILED
+// [first error]".
+func (w *workerProc) do(command string) (done, failed int, firstErr string, err error) {
+	fmt.Fprintln(w.in, command)
+	if err := w.in.Flush(); err != nil {
+		return 0, 0, "", err
+	}
+	if !w.out.Scan() {
+		return 0, 0, "", fmt.Errorf("worker %s ended: %v", w.name, w.out.Err())
+	}
+	fields := strings.SplitN(w.out.Text(), " ", 4)
+	if len(fields) < 3 || fields[0] != "ok" {
+		return 0, 0, "", fmt.Errorf("worker %s answered %q", w.name, w.out.Text())
+	}
+	done, _ = strconv.Atoi(fields[1])
+	failed, _ = strconv.Atoi(fields[2])
+	if len(fields) == 4 {
+		firstErr = fields[3]
+	}
+	return done, failed, firstErr, nil
+}
+
+// phase runs command on every worker at once and sums their answers.
+func phase(workers []*workerProc, command func(i int) string) (done, failed int, errs []string, err error) {
+	type answer struct {
+		done, failed int
+		first        string
+		err          error
+	}
+	answers := make(chan answer, len(workers))
+	for i, w := range workers {
+		go func() {
+			d, f, first, err := w.do(command(i))
+			answers <- answer{d, f, first, err}
+		}()
+	}
+	for range workers {
+		a := <-answers
+		if a.err != nil {
+			err = errors.Join(err, a.err)
+		}
+		done += a.done
+		failed += a.failed
+		if a.first != "" && len(errs) < 5 {
+			errs = append(errs, a.first)
+		}
+	}
+	return done, failed, errs, err
+}
+
+func run(server string, args []string, n, nWorkers, dialConcurrency int, settle time.Duration) (bool, error) {
+	serverArgs := []string{"-addr", "127.0.0.1:0", "-debug-addr", "127.0.0.1:0"}
+	if !strings.Contains(strings.Join(args, " "), "-ping-interval") {
+		serverArgs = append(serverArgs, "-ping-interval", "0")
+	}
+	serverArgs = append(serverArgs, args...)
+	srv, err := serverproc.Start(server, serverArgs, nil)
+	if err != nil {
+		return false, err
+	}
+	defer srv.Stop()
+	time.Sleep(500 * time.Millisecond)
+	before := measure(srv)
+	fmt.Printf("c100k: %d connections from %d worker processes to %s %s\n", n, nWorkers, server, strings.Join(serverArgs, " "))
+	fmt.Printf("server before:   %s\n", before)
+
+	self, err := os.Executable()
+	if err != nil {
+		return false, err
+	}
+	workers := make([]*workerProc, nWorkers)
+	for i := range workers {
+		source := fmt.Sprintf("127.0.0.%d", 2+i)
+		cmd := exec.Command(self, "-worker", "-url", "ws://"+srv.Addr+"/ws", "-source", source, "-dial-concurrency", strconv.Itoa(dialConcurrency))
+		cmd.Stderr = os.Stderr
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			return false, err
+		}
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			return false, err
+		}
+		if err := cmd.Start(); err != nil {
+			return false, err
+		}
+		defer func() {
+			stdin.Close()
+			cmd.Wait()
+		}()
+		out := bufio.NewScanner(stdout)
+		out.Buffer(nil, 1<<20)
+		workers[i] = &workerProc{cmd: cmd, in: bufio.NewWriter(stdin), out: out, name: source}
+	}
+	share := func(i int) int { return n/nWorkers + btoi(i < n%nWorkers) }
+
+	ok := true
+	report := func(step string, done, failed int, errs []string, took time.Duration) {
+		fmt.Printf("%-16s %d done, %d failed, in %v\n", step+":", done, failed, took.Round(time.Millisecond))
+		for _, e := range errs {
+			fmt.Printf("  %s\n", e)
+		}
+		if failed > 0 {
+			ok = false
+		}
+	}
+
+	start := time.Now()
+	opened, failed, errs, err := phase(workers, func(i int) string { return fmt.Sprintf("open %d", share(i)) })
+	if err != nil {
+		return false, err
+	}
+	report("upgraded", opened, failed, errs, time.Since(start))
+	time.Sleep(settle)
+	idle := measure(srv)
+	fmt.Printf("server idle:     %s; %.2f KiB per connection\n", idle, perConn(idle.rss-before.rss, opened))
+
+	start = time.Now()
+	echoed, failed, errs, err := phase(workers, func(int) string { return "echo 1024" })
+	if err != nil {
+		return false, err
+	}
+	report("echoed 1 KiB", echoed, failed, errs, time.Since(start))
+	time.Sleep(settle)
+	echo := measure(srv)
+	fmt.Printf("server after echo: %s; %.2f KiB per connection\n", echo, perConn(echo.rss-before.rss, opened))
+
+	start = time.Now()
+	closed, failed, errs, err := phase(workers, func(int) string { return "close" })
+	if err != nil {
+		return false, err
+	}
+	report("closed (1000)", closed, failed, errs, time.Since(start))
+	if closed != n {
+		ok = false
+	}
+
+	// The server lets go of each connection once its close handshake is done; give it a moment.
+	deadline := time.Now().Add(30 * time.Second)
+	after := measure(srv)
+	for (after.fds > before.fds || after.goroutines > before.goroutines) && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		after = measure(srv)
+	}
+	fmt.Printf("server after:    %s\n", after)
+	if after.fds > before.fds || after.goroutines > before.goroutines {
+		fmt.Println("the server kept file descriptors or goroutines after every connection closed")
+		ok = false
+	}
+	if ok {
+		fmt.Println("PASS")
+	} else {
+		fmt.Println("FAIL")
+	}
+	return ok, nil
+}
+
+// sample is what the server holds at one moment.
+type sample struct {
+	rss, peak       int64
+	fds, goroutines int
+	connections     int
+}
+
+func (s sample) String() string {
+	return fmt.Sprintf("RSS %.1f MiB (peak %.1f), %d file descriptors, %d goroutines, %d live WebSockets",
+		serverproc.MiB(s.rss), serverproc.MiB(s.peak), s.fds, s.goroutines, s.connections)
+}
+
+func measure(srv *serverproc.Server) sample {
+	var s sample
+	// The stats first: asking for them opens the connection to /debug/stats that every count
+	// of file descriptors then includes alike.
+	if st, err := srv.Stats(); err == nil {
+		s.goroutines, s.connections = st.Goroutines, st.Connections
+	} else {
+		s.goroutines = -1
+	}
+	s.rss, s.peak, _ = srv.Memory()
+	entries, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", srv.PID))
+	s.fds = len(entries)
+	return s
+}
+
+func perConn(bytes int64, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return float64(bytes) / 1024 / float64(n)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
