@@ -159,7 +159,7 @@ func run(server string, args []string, n, nWorkers, dialConcurrency int, settle 
 	time.Sleep(500 * time.Millisecond)
 	before := measure(srv)
 	fmt.Printf("c100k: %d connections from %d worker processes to %s %s\n", n, nWorkers, server, strings.Join(serverArgs, " "))
-	fmt.Printf("server before:   %s\n", before)
+	fmt.Printf("server before:     %s\n", before)
 
 	self, err := os.Executable()
 	if err != nil {
@@ -192,45 +192,42 @@ func run(server string, args []string, n, nWorkers, dialConcurrency int, settle 
 	share := func(i int) int { return n/nWorkers + btoi(i < n%nWorkers) }
 
 	ok := true
-	report := func(step string, done, failed int, errs []string, took time.Duration) {
-		fmt.Printf("%-16s %d done, %d failed, in %v\n", step+":", done, failed, took.Round(time.Millisecond))
+	// step runs one command on every worker, reports it, and returns how many connections it
+	// succeeded on.
+	step := func(name string, command func(i int) string) (int, error) {
+		start := time.Now()
+		done, failed, errs, err := phase(workers, command)
+		if err != nil {
+			return 0, err
+		}
+		fmt.Printf("%-18s %d done, %d failed, in %v\n", name+":", done, failed, time.Since(start).Round(time.Millisecond))
 		for _, e := range errs {
 			fmt.Printf("  %s\n", e)
 		}
-		if failed > 0 {
-			ok = false
-		}
+		ok = ok && failed == 0
+		return done, nil
 	}
 
-	start := time.Now()
-	opened, failed, errs, err := phase(workers, func(i int) string { return fmt.Sprintf("open %d", share(i)) })
+	opened, err := step("upgraded", func(i int) string { return fmt.Sprintf("open %d", share(i)) })
 	if err != nil {
 		return false, err
 	}
-	report("upgraded", opened, failed, errs, time.Since(start))
 	time.Sleep(settle)
 	idle := measure(srv)
-	fmt.Printf("server idle:     %s; %.2f KiB per connection\n", idle, perConn(idle.rss-before.rss, opened))
+	fmt.Printf("server idle:       %s; %.2f KiB per connection\n", idle, perConn(idle.rss-before.rss, opened))
 
-	start = time.Now()
-	echoed, failed, errs, err := phase(workers, func(int) string { return "echo 1024" })
-	if err != nil {
+	if _, err := step("echoed 1 KiB", func(int) string { return "echo 1024" }); err != nil {
 		return false, err
 	}
-	report("echoed 1 KiB", echoed, failed, errs, time.Since(start))
 	time.Sleep(settle)
 	echo := measure(srv)
 	fmt.Printf("server after echo: %s; %.2f KiB per connection\n", echo, perConn(echo.rss-before.rss, opened))
 
-	start = time.Now()
-	closed, failed, errs, err := phase(workers, func(int) string { return "close" })
+	closed, err := step("closed (1000)", func(int) string { return "close" })
 	if err != nil {
 		return false, err
 	}
-	report("closed (1000)", closed, failed, errs, time.Since(start))
-	if closed != n {
-		ok = false
-	}
+	ok = ok && closed == n
 
 	// The server lets go of each connection once its close handshake is done; give it a moment.
 	deadline := time.Now().Add(30 * time.Second)
@@ -239,7 +236,7 @@ func run(server string, args []string, n, nWorkers, dialConcurrency int, settle 
 		time.Sleep(200 * time.Millisecond)
 		after = measure(srv)
 	}
-	fmt.Printf("server after:    %s\n", after)
+	fmt.Printf("server after:      %s\n", after)
 	if after.fds > before.fds || after.goroutines > before.goroutines {
 		fmt.Println("the server kept file descriptors or goroutines after every connection closed")
 		ok = false
