@@ -22,7 +22,12 @@ type CompressionOptions struct {
 
 	// Threshold is the size under which WriteMessage sends a message uncompressed; 0 means 128
 	// bytes, a negative value compresses everything. Deflate cannot shrink tiny messages, and
-	// compressing them costs time. Messages written with NextWriter are always compressed.
+	// compressing them costs time. Above it, WriteMessage also sends uncompressed a message
+	// that compression would not shrink by 3 %, and, after one, the next few messages of its
+	// opcode without trying (1, then twice as many after each failed trial, up to 64), so
+	// that a stream of incompressible data (media, encrypted or compressed bytes) costs
+	// almost no compression time; a negative Threshold turns that off too. Messages written
+	// with NextWriter are always compressed.
 	Threshold int
 
 	// ContextTakeover lets this side's compressor keep its LZ77 window from one message to the
@@ -168,6 +173,13 @@ type deflate struct {
 	sink          redirect     // where the compressor's output goes for the current message
 	out           bytes.Buffer // one compressed message, for WriteMessage
 
+	// Data that does not compress (media, encrypted or already compressed bytes) is sent as it
+	// is: RFC 7692 §6 leaves each message's compression to its sender (RSV1 set or not). After
+	// a message of one opcode did not shrink, the next skip[op] of that opcode are sent
+	// uncompressed without trying, and each trial that fails again doubles the run, up to
+	// maxSkip; one that shrinks ends it. Indexed by dataIndex (text, binary).
+	skip, skipRun [2]int
+
 	// Read side: with readTakeover the peer's messages share one LZ77 window, so the last 32 KiB
 	// inflated are kept and handed to the decompressor as its dictionary at each message.
 	readTakeover bool
@@ -270,6 +282,51 @@ func (d *deflate) compress(p []byte) []byte {
 		d.out = bytes.Buffer{}
 	}
 	return out[:len(out)-len(syncTail)]
+}
+
+// maxSkip is the longest run of messages of one opcode sent uncompressed without a trial: a
+// connection whose data turns compressible again finds out within this many messages.
+const maxSkip = 64
+
+// dataIndex is the index of a data opcode in deflate.skip: 0 for text, 1 for binary.
+func dataIndex(op frame.Opcode) int {
+	if op == frame.OpText {
+		return 0
+	}
+	return 1
+}
+
+// worthTrying reports whether a message of op should be compressed, counting down a run of
+// skipped ones.
+func (d *deflate) worthTrying(op frame.Opcode) bool {
+	if d.threshold < 0 {
+		return true // CompressionOptions.Threshold < 0: compress every message
+	}
+	i := dataIndex(op)
+	if d.skip[i] > 0 {
+		d.skip[i]--
+		return false
+	}
+	return true
+}
+
+// shrank reports whether compressing a message of n bytes into compressed bytes saved enough
+// to send it so (3 % or more), and sets the run of messages of op to send without a trial. A
+// compressor that keeps its context has taken in a message that is now sent as it is, which
+// the peer's decompressor never sees (§7.2.3.2 has both windows hold the same bytes): it
+// starts afresh, so that no later message refers to it.
+func (d *deflate) shrank(op frame.Opcode, compressed, n int) bool {
+	i := dataIndex(op)
+	if compressed+n/32 < n || d.threshold < 0 {
+		d.skipRun[i] = 0
+		return true
+	}
+	d.skipRun[i] = min(max(1, 2*d.skipRun[i]), maxSkip)
+	d.skip[i] = d.skipRun[i]
+	if d.writeTakeover && d.writer != nil {
+		d.writer.Reset(&d.sink)
+	}
+	return false
 }
 
 // startReading prepares the decompressor for a new compressed message.

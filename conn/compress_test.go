@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"fmt"
 	"io"
+	"math/rand"
 	"net/http"
 	"runtime"
 	"strings"
@@ -264,5 +265,68 @@ func TestDecompressionBomb(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 32<<20 {
 		t.Fatalf("the server allocated %d MiB for a bomb stopped at 1 MiB", grew>>20)
+	}
+}
+
+// TestIncompressibleSentPlain: a message that compression would not shrink goes uncompressed
+// (RFC 7692 §6 leaves the choice to the sender, RSV1 clear), the next ones of its opcode skip
+// the trial for a run that doubles with each failed trial, text and binary keep their own
+// runs, and every message still arrives intact, with context takeover too (the compressor
+// that took in a message sent plain starts afresh, since the peer's window never saw it).
+func TestIncompressibleSentPlain(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	random := func() []byte {
+		b := make([]byte, 4096)
+		rng.Read(b)
+		return b
+	}
+	text := func(i int) []byte { return []byte(strings.Repeat(fmt.Sprintf("compressible %d, ", i), 200)) }
+	type send struct {
+		op         frame.Opcode
+		msg        []byte
+		compressed bool
+	}
+	script := []send{
+		{frame.OpBinary, random(), false}, // trial fails: skip 1 binary
+		{frame.OpText, text(0), true},     // text has its own run
+		{frame.OpBinary, text(1), false},  // skipped without a trial
+		{frame.OpBinary, random(), false}, // trial fails again: skip 2
+		{frame.OpBinary, text(2), false},  // skipped
+		{frame.OpBinary, text(3), false},  // skipped
+		{frame.OpBinary, text(4), true},   // trial shrinks: the run ends
+		{frame.OpBinary, text(5), true},   // compressed again
+		{frame.OpBinary, random(), false}, // a new run starts at 1
+		{frame.OpBinary, text(6), false},  // skipped
+		{frame.OpBinary, text(7), true},
+		{frame.OpText, text(8), true},
+	}
+	for _, takeover := range []bool{false, true} {
+		t.Run(fmt.Sprintf("takeover=%v", takeover), func(t *testing.T) {
+			opts := CompressionOptions{ContextTakeover: takeover}
+			srv := startEchoServer(t, &UpgradeOptions{Compression: &opts})
+			c := dialTest(t, srv.url, &DialOptions{Compression: &opts})
+			var rsv []uint8
+			c.SetTrace(func(sent bool, h frame.Header) {
+				if sent && !h.Op.IsControl() {
+					rsv = append(rsv, h.Rsv)
+				}
+			})
+			for i, s := range script {
+				rsv = rsv[:0]
+				if err := c.WriteMessage(s.op, s.msg); err != nil {
+					t.Fatal(err)
+				}
+				op, got, err := c.ReadMessage(nil)
+				if err != nil {
+					t.Fatalf("message %d: %v", i, err)
+				}
+				if op != s.op || !bytes.Equal(got, s.msg) {
+					t.Fatalf("message %d: the echo differs", i)
+				}
+				if len(rsv) != 1 || (rsv[0] == frame.Rsv1) != s.compressed {
+					t.Errorf("message %d (%v): RSV %v, want compressed=%v", i, s.op, rsv, s.compressed)
+				}
+			}
+		})
 	}
 }

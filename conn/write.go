@@ -107,12 +107,15 @@ func (c *Conn) writeMessage(op frame.Opcode, buf []byte, room int, send bool) er
 	c.messageMu.Lock()
 	defer c.messageMu.Unlock()
 	h := frame.Header{Fin: true, Op: op, Length: int64(len(p))}
-	if d := c.deflate; d != nil && d.writeEnabled && len(p) >= d.threshold {
+	if d := c.deflate; d != nil && d.writeEnabled && len(p) >= d.threshold && d.worthTrying(op) {
 		// RFC 7692 §6: a compressed message has RSV1 set on its first frame. Compressing
-		// happens before taking the wire, so control frames are not held up by it.
-		p = d.compress(p)
-		h.Rsv, h.Length = frame.Rsv1, int64(len(p))
-		room = 0 // the compressed payload lives in the compressor's buffer
+		// happens before taking the wire, so control frames are not held up by it. A message
+		// that does not shrink goes as it is, RSV1 clear.
+		if compressed := d.compress(p); d.shrank(op, len(compressed), len(p)) {
+			p = compressed
+			h.Rsv, h.Length = frame.Rsv1, int64(len(p))
+			room = 0 // the compressed payload lives in the compressor's buffer
+		}
 	}
 	c.lockWrite()
 	defer c.unlockWrite()
