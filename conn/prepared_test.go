@@ -3,8 +3,10 @@ package conn
 import (
 	"bytes"
 	"context"
+	"math/rand"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -108,6 +110,37 @@ func TestWritePreparedTakeover(t *testing.T) {
 		if err != nil || !bytes.Equal(got, m) {
 			t.Fatalf("message %d: %d bytes, %v; want %d bytes", i, len(got), err, len(m))
 		}
+	}
+}
+
+// TestWritePreparedIncompressible: a prepared message that deflate does not shrink goes plain
+// to the connections that compress (RFC 7692 §6: RSV1 clear), as WriteMessage would send it, and
+// a compressor that keeps its context goes on working after it.
+func TestWritePreparedIncompressible(t *testing.T) {
+	conns, dial := preparedServer(t, &UpgradeOptions{Compression: &CompressionOptions{ContextTakeover: true}})
+	client := dial(&CompressionOptions{ContextTakeover: true})
+	server := <-conns
+	noise := make([]byte, 2048)
+	rand.New(rand.NewSource(1)).Read(noise)
+	pm, _ := NewPreparedMessage(frame.OpBinary, noise)
+	text := bytes.Repeat([]byte("compressible text "), 100)
+	var rsv []bool
+	client.SetTrace(func(sent bool, h frame.Header) {
+		if !sent && !h.Op.IsControl() {
+			rsv = append(rsv, h.Rsv&frame.Rsv1 != 0)
+		}
+	})
+	server.WriteMessage(frame.OpText, text)
+	server.WritePrepared(pm)
+	server.WriteMessage(frame.OpText, text)
+	for i, m := range [][]byte{text, noise, text} {
+		_, got, err := client.ReadMessage(nil)
+		if err != nil || !bytes.Equal(got, m) {
+			t.Fatalf("message %d: %d bytes, %v; want %d bytes", i, len(got), err, len(m))
+		}
+	}
+	if want := []bool{true, false, true}; !slices.Equal(rsv, want) {
+		t.Errorf("RSV1 of the three messages: %v, want %v", rsv, want)
 	}
 }
 
