@@ -129,7 +129,9 @@ func TestBrowserCompression(t *testing.T) {
 			// Chromium compresses every message, and keeps its window (§7.1.1.2: nobody
 			// asked it not to).
 			peertest.CheckWire(t, peerCompressor("chromium", params, false, 0, false), received, list)
-			peertest.CheckWire(t, ourCompressor(params, true), sent, list)
+			ours := ourCompressor(params, true)
+			ours.Name, ours.StreamsFrom = "cmd/echo", 64<<10 // it streams messages of 64 KiB and more back
+			peertest.CheckWire(t, ours, sent, list)
 		})
 	}
 }

@@ -45,7 +45,9 @@ func ourCompressor(p deflateParams, server bool) peertest.Compressor {
 	if server {
 		return peertest.Ours("our server", !p.ServerNoContextTakeover, p.ServerMaxWindowBits)
 	}
-	return peertest.Ours("our client", !p.ClientNoContextTakeover, p.ClientMaxWindowBits)
+	c := peertest.Ours("our client", !p.ClientNoContextTakeover, p.ClientMaxWindowBits)
+	c.StreamsFragments = true
+	return c
 }
 
 // peerCompressor is a peer's compressor on the server (or client) side under p. A peer that

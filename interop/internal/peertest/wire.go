@@ -1,6 +1,8 @@
 package peertest
 
 import (
+	"bytes"
+	"compress/flate"
 	"fmt"
 	"strings"
 	"sync"
@@ -88,12 +90,35 @@ type Compressor struct {
 	HuffmanOnly bool
 	// Fragments: it sends a message of the list with Fragments > 1 in at least that many frames.
 	Fragments bool
+	// SkipsIncompressible: ours. A message that deflate does not shrink by 3 % goes
+	// uncompressed, and so do the next 1, 2, 4 … 64 of its opcode, without a trial
+	// (conn.CompressionOptions.Threshold).
+	SkipsIncompressible bool
+	// StreamsFragments: our client, which writes a message with Fragments > 1 through
+	// NextWriter (WriteFragmented), and so compressed whatever it holds.
+	StreamsFragments bool
+	// StreamsFrom: cmd/echo, which echoes a message of this size or more through NextWriter.
+	StreamsFrom int
+}
+
+// shrinks reports whether a fresh compressor of c saves 3 % of p, the test of a trial of
+// SkipsIncompressible.
+func (c Compressor) shrinks(p []byte) bool {
+	level := flate.BestSpeed
+	if c.HuffmanOnly {
+		level = flate.HuffmanOnly
+	}
+	var out bytes.Buffer
+	fw, _ := flate.NewWriter(&out, level)
+	fw.Write(p)
+	fw.Flush()
+	return out.Len()-4+len(p)/32 < len(p)
 }
 
 // Ours returns our Conn's compressor, named name, with the default threshold of 128 bytes,
 // keeping its window if takeover, and with a window of 2^windowBits bytes (0 for 15).
 func Ours(name string, takeover bool, windowBits int) Compressor {
-	c := Compressor{Name: name, Threshold: 128, Takeover: takeover, WindowBits: windowBits}
+	c := Compressor{Name: name, Threshold: 128, Takeover: takeover, WindowBits: windowBits, SkipsIncompressible: true}
 	c.HuffmanOnly = c.windowBits() < 15
 	return c
 }
@@ -106,6 +131,14 @@ func (c Compressor) windowBits() int {
 	return c.WindowBits
 }
 
+// dataIndex is 0 for text, 1 for binary.
+func dataIndex(op frame.Opcode) int {
+	if op == frame.OpText {
+		return 0
+	}
+	return 1
+}
+
 // CheckWire checks the frames of the scenario's messages (list) as compressor c sent them (got,
 // logged in order) against what it must do.
 func CheckWire(t testing.TB, c Compressor, got []WireMessage, list []DeflateMessage) {
@@ -115,7 +148,8 @@ func CheckWire(t testing.TB, c Compressor, got []WireMessage, list []DeflateMess
 		return
 	}
 	windowBits := c.windowBits()
-	var probes []string // what the probes became on the wire, for the log
+	var skip, run [2]int // SkipsIncompressible: per opcode (text, binary), as conn keeps them
+	var probes []string  // what the probes became on the wire, for the log
 	defer func() { t.Logf("%s: %s", c.Name, strings.Join(probes, ", ")) }()
 	for i, m := range list {
 		w := got[i]
@@ -141,8 +175,33 @@ func CheckWire(t testing.TB, c Compressor, got []WireMessage, list []DeflateMess
 			t.Errorf("§5.4: %s, want at least %d frames", what(), m.Fragments)
 		}
 		// RFC 7692 §6: RSV1 on the first frame marks a compressed message. Every compressor
-		// here compresses what reaches its threshold and nothing shorter.
-		if want := m.Size >= c.Threshold; w.RSV1 != want {
+		// here compresses what reaches its threshold and nothing shorter, except that ours
+		// sends plain what would not shrink and the run of messages after it.
+		streamed := c.StreamsFragments && m.Fragments > 1 || c.StreamsFrom > 0 && m.Size >= c.StreamsFrom
+		if k := dataIndex(m.Opcode()); c.SkipsIncompressible && m.Size >= c.Threshold && streamed {
+			// Written with NextWriter, which always compresses.
+			if !w.RSV1 {
+				t.Errorf("RFC 7692 §6: %s, written in fragments, is not compressed", what())
+				continue
+			}
+		} else if c.SkipsIncompressible && m.Size >= c.Threshold {
+			switch {
+			case skip[k] > 0:
+				skip[k]--
+				if w.RSV1 {
+					t.Errorf("%s is compressed, but it comes in the run after one that did not shrink, sent plain without a trial", what())
+				}
+				continue
+			case !w.RSV1 && c.shrinks(m.Content()):
+				t.Errorf("RFC 7692 §6: %s went uncompressed, though deflate shrinks it", what())
+				continue
+			case !w.RSV1:
+				run[k] = min(max(1, 2*run[k]), 64)
+				skip[k] = run[k]
+				continue
+			}
+			run[k] = 0
+		} else if want := m.Size >= c.Threshold; w.RSV1 != want {
 			t.Errorf("RFC 7692 §6: %s has RSV1=%v, want %v (threshold %d bytes)", what(), w.RSV1, want, c.Threshold)
 			continue
 		}
