@@ -109,8 +109,8 @@ var deflateTail = append(append([]byte(nil), syncTail...), 0x01, 0x00, 0x00, 0xf
 // removes from every compressed message (RFC 7692 §7.2.1).
 var syncTail = []byte{0x00, 0x00, 0xff, 0xff}
 
-// errBadDeflate fails the connection when a compressed message cannot be inflated. RFC 7692 §8:
-// the endpoint MUST fail the connection; 1007 says the data was not consistent with its type.
+// errBadDeflate fails the connection when a compressed message cannot be inflated: what arrived
+// is not a message of its type, which RFC 6455 §7.4.1 gives 1007 for.
 var errBadDeflate = &frame.ProtocolError{Code: frame.CloseInvalidPayload, Reason: "invalid compressed data"}
 
 // errRsv1Misplaced fails the connection on RSV1 where RFC 7692 §6.1 forbids it: on a control

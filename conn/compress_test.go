@@ -3,6 +3,7 @@ package conn
 import (
 	"bytes"
 	"compress/flate"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand"
@@ -216,6 +217,58 @@ func TestCompressedRules(t *testing.T) {
 			c.write(t, tc.frames)
 			c.expectClose(t, tc.code)
 			srv.expectFailure(t, tc.code)
+		})
+	}
+}
+
+// TestClientCompressedRules is TestCompressedRules on the client: a server that agreed to
+// permessage-deflate sends RSV1 where RFC 7692 §6.1 forbids it, data that does not inflate, or
+// text that is invalid UTF-8 only once inflated (§6.1: the inflated payload is subject to the
+// original type's rules, RFC 6455 §8.1). The client fails the connection with the code, which
+// its close frame carries.
+func TestClientCompressedRules(t *testing.T) {
+	unmasked := func(fin bool, rsv uint8, op frame.Opcode, payload string) []byte {
+		return appendFrame(nil, frame.Header{Fin: fin, Rsv: rsv, Op: op, Length: int64(len(payload))}, []byte(payload))
+	}
+	cases := []struct {
+		name   string
+		frames []byte
+		code   frame.CloseCode
+	}{
+		{"§6.1 RSV1 on a ping", unmasked(true, frame.Rsv1, frame.OpPing, "x"), frame.CloseProtocolError},
+		{"§6.1 RSV1 on a continuation frame", cat(
+			unmasked(false, frame.Rsv1, frame.OpText, string(deflateMessage(t, []byte("hello")))),
+			unmasked(true, frame.Rsv1, frame.OpContinuation, "")), frame.CloseProtocolError},
+		{"§6.1 RSV2 is still reserved", unmasked(true, frame.Rsv2, frame.OpText, "x"), frame.CloseProtocolError},
+		{"data that does not inflate", unmasked(true, frame.Rsv1, frame.OpBinary, "\xff\xff\xff\xff"), frame.CloseInvalidPayload},
+		{"§6.1 invalid UTF-8 after inflating", unmasked(true, frame.Rsv1, frame.OpText, string(deflateMessage(t, []byte("ok \xed\xa0\x80")))), frame.CloseInvalidPayload},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startRawServer(t, func(p *serverPeer) error {
+				response := response101("Upgrade: websocket", "Connection: Upgrade",
+					"Sec-WebSocket-Accept: "+handshake.AcceptKey(p.key()),
+					"Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover")
+				if err := p.write(append(response, tc.frames...)); err != nil {
+					return err
+				}
+				_, err := p.readClose(tc.code)
+				return err
+			})
+			c, _, err := dialForRules(srv.url, &DialOptions{Compression: &CompressionOptions{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseNow()
+			if !c.Compressed() {
+				t.Fatal("permessage-deflate was not agreed")
+			}
+			_, _, err = c.ReadMessage(nil)
+			var pe *frame.ProtocolError
+			if !errors.As(err, &pe) || pe.Code != tc.code {
+				t.Errorf("ReadMessage: %v, want a protocol error with %d", err, tc.code)
+			}
+			srv.wait(t) // the raw server read the client's close frame with the code
 		})
 	}
 }

@@ -1,6 +1,6 @@
 // Package requirements reads the requirements matrix: every normative sentence of the
-// WebSocket RFCs (RFC 6455 §1–§11 and RFC 8441 so far; RFC 7692 is not in it yet), where
-// this module implements it and which test checks it. The matrix is data,
+// WebSocket RFCs (RFC 6455 §1–§11, RFC 7692 §5–§7 and RFC 8441), where this module
+// implements it and which test checks it. The matrix is data,
 // testdata/requirements/rfc*.tsv at the module root; this package parses it, indexes the
 // module's Go declarations so that every reference can be checked, and renders the Markdown
 // view docs/requirements.md.
