@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rfc6455/ws/bench/internal/serverproc"
 )
 
 // TestC100KSmall runs the command, built from this tree, with a few hundred connections from
@@ -14,18 +16,19 @@ func TestC100KSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds two binaries")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
+	dir := t.TempDir()
+	var echo, c100k string
+	var err error
+	if echo, err = serverproc.Build(dir, "cmd/echo", false); errors.Is(err, serverproc.ErrNoGo) {
 		t.Skip("no go command")
 	}
-	dir := t.TempDir()
-	for _, pkg := range []string{"cmd/echo", "bench/c100k"} {
-		out, err := exec.Command(goTool, "build", "-o", filepath.Join(dir, filepath.Base(pkg)), "github.com/rfc6455/ws/"+pkg).CombinedOutput()
-		if err != nil {
-			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
-		}
+	if err == nil {
+		c100k, err = serverproc.Build(dir, "bench/c100k", false)
 	}
-	out, err := exec.Command(filepath.Join(dir, "c100k"), "-server", filepath.Join(dir, "echo"), "-conns", "300", "-workers", "2", "-settle", "100ms").CombinedOutput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(c100k, "-server", echo, "-conns", "300", "-workers", "2", "-settle", "100ms").CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil {
 		t.Fatalf("c100k: %v", err)

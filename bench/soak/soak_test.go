@@ -1,8 +1,7 @@
 package main
 
 import (
-	"os/exec"
-	"path/filepath"
+	"errors"
 	"testing"
 	"time"
 
@@ -16,18 +15,12 @@ func TestSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a soak, even a short one, takes seconds")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
+	bin, err := serverproc.Build(t.TempDir(), "cmd/echo", raceEnabled)
+	if errors.Is(err, serverproc.ErrNoGo) {
 		t.Skip("no go command to build cmd/echo with")
 	}
-	bin := filepath.Join(t.TempDir(), "echo")
-	args := []string{"build", "-o", bin}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	build := exec.Command(goTool, append(args, "github.com/rfc6455/ws/cmd/echo")...)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build cmd/echo: %v\n%s", err, out)
+	if err != nil {
+		t.Fatal(err)
 	}
 	srv, err := serverproc.Start(bin, []string{"-addr", "127.0.0.1:0", "-compress", "-debug-addr", "127.0.0.1:0"}, nil)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -141,6 +142,28 @@ func (s *Server) Stats() (Stats, error) {
 		return Stats{}, fmt.Errorf("serverproc: /debug/stats: %w", err)
 	}
 	return st, nil
+}
+
+// ErrNoGo is Build's error when there is no go command to build with.
+var ErrNoGo = errors.New("serverproc: no go command in PATH")
+
+// Build builds the command of this module at path (such as "cmd/echo") into dir, with the race
+// detector if race, and returns the binary's path: for tests that run a command as its users do.
+func Build(dir, path string, race bool) (string, error) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		return "", ErrNoGo
+	}
+	bin := filepath.Join(dir, filepath.Base(path))
+	args := []string{"build", "-o", bin}
+	if race {
+		args = append(args, "-race")
+	}
+	out, err := exec.Command(goTool, append(args, "github.com/rfc6455/ws/"+path)...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build %s: %v\n%s", path, err, out)
+	}
+	return bin, nil
 }
 
 // RaiseFileLimit raises this process's soft limit of open files to its hard limit, which the
