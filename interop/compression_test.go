@@ -45,9 +45,7 @@ func ourCompressor(p deflateParams, server bool) peertest.Compressor {
 	if server {
 		return peertest.Ours("our server", !p.ServerNoContextTakeover, p.ServerMaxWindowBits)
 	}
-	c := peertest.Ours("our client", !p.ClientNoContextTakeover, p.ClientMaxWindowBits)
-	c.StreamsFragments = true
-	return c
+	return peertest.OurClient("our client", !p.ClientNoContextTakeover, p.ClientMaxWindowBits)
 }
 
 // peerCompressor is a peer's compressor on the server (or client) side under p. A peer that

@@ -205,7 +205,7 @@ func exerciseCompressingServer(t *testing.T, url string, list []peertest.Deflate
 	peertest.CloseWithEcho(t, c, 4000, "go says bye")
 	sent, received, problems := wire.Messages()
 	peertest.CheckProblems(t, problems)
-	peertest.CheckWire(t, peertest.Ours("our client", !ourNoTakeover, 15), sent, list)
+	peertest.CheckWire(t, peertest.OurClient("our client", !ourNoTakeover, 15), sent, list)
 	peertest.CheckWire(t, peer, received, list)
 }
 

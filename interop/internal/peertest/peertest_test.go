@@ -254,8 +254,8 @@ func TestDeflateServer(t *testing.T) {
 	CloseWithEcho(t, c, 4000, "done")
 	sent, received, problems := wire.Messages()
 	CheckProblems(t, problems)
-	CheckWire(t, Ours("our client", true, 15), sent, list)
+	CheckWire(t, OurClient("our client", true, 15), sent, list)
 	CheckWire(t, Ours("our server", true, 15), received, list)
 	// Our client's default offer lets the server choose the client's window (RFC 7692 §7.1.2.2).
-	CheckDeflateRecord(t, s.Record(t), list, "permessage-deflate; client_max_window_bits", 4000, "done", Ours("our client", true, 15), Ours("our server", true, 15))
+	CheckDeflateRecord(t, s.Record(t), list, "permessage-deflate; client_max_window_bits", 4000, "done", OurClient("our client", true, 15), Ours("our server", true, 15))
 }

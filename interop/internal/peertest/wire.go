@@ -123,6 +123,14 @@ func Ours(name string, takeover bool, windowBits int) Compressor {
 	return c
 }
 
+// OurClient is Ours for our client as EchoDeflateMessages drives it: a message with
+// Fragments > 1 goes through NextWriter (WriteFragmented), and so compressed.
+func OurClient(name string, takeover bool, windowBits int) Compressor {
+	c := Ours(name, takeover, windowBits)
+	c.StreamsFragments = true
+	return c
+}
+
 // windowBits returns c.WindowBits, with 15 for 0.
 func (c Compressor) windowBits() int {
 	if c.WindowBits == 0 {
