@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -10,8 +11,9 @@ import (
 )
 
 // TestC100KSmall runs the command, built from this tree, with a few hundred connections from
-// two workers against cmd/echo: every connection upgraded, echoed and closed with 1000, and the
-// server back to its file descriptors and goroutines.
+// two workers against two cmd/echo processes sharing a port (-reuse-port): every connection
+// upgraded, echoed and closed with 1000, both servers used, and the servers back to their file
+// descriptors and goroutines.
 func TestC100KSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds two binaries")
@@ -28,7 +30,7 @@ func TestC100KSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(c100k, "-server", echo, "-conns", "300", "-workers", "2", "-settle", "100ms").CombinedOutput()
+	out, err := exec.Command(c100k, "-server", echo, "-conns", "300", "-workers", "2", "-servers", "2", "-settle", "100ms").CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil {
 		t.Fatalf("c100k: %v", err)
@@ -37,5 +39,11 @@ func TestC100KSmall(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("the report lacks %q", want)
 		}
+	}
+	// Both servers got connections: of 300, by Linux's hash, each about half.
+	if m := regexp.MustCompile(`per server: +(\d+), (\d+) WebSockets`).FindStringSubmatch(string(out)); m == nil {
+		t.Error("the report lacks the connections of each server")
+	} else if m[1] == "0" || m[2] == "0" {
+		t.Errorf("connections per server: %s and %s, want both used", m[1], m[2])
 	}
 }

@@ -1,5 +1,5 @@
-// Command c100k holds a hundred thousand WebSocket connections (or -conns of them) open to one
-// echo server process on this machine and takes them through a connection's life: all
+// Command c100k holds a hundred thousand WebSocket connections (or -conns of them) open to
+// cmd/echo on this machine and takes them through a connection's life: all
 // upgraded and idle, then a 1 KiB echo on every one, then every one closed with the close
 // handshake (RFC 6455 §7.1.2, 1000 both ways). It reports the server's resident memory per
 // idle connection and after the echoes, its goroutines and file descriptors before, during and
@@ -7,6 +7,10 @@
 //
 //	go build -o /tmp/echo ./cmd/echo
 //	go run ./bench/c100k -server /tmp/echo -conns 100000
+//
+// The server is one process, or -servers of them when one process may not hold file
+// descriptors for every connection: they share one port with cmd/echo's -reuse-port
+// (SO_REUSEPORT), Linux handing each new connection to one of them, and the report sums them.
 //
 // The clients run in -workers processes of this command (one process's file descriptors are
 // not enough for them all), each from a source address of its own, 127.0.0.2, 127.0.0.3 and so
@@ -16,7 +20,8 @@
 //
 // What the machine needs, for -conns N (Linux):
 //
-//	ulimit -n: more than N for the server, more than N/workers for each worker. Raising the hard
+//	ulimit -n: more than N/servers for each server, more than N/workers for each worker (the
+//	  default -servers follows the limit, so a low one only means more processes). Raising the hard
 //	  limit takes root with CAP_SYS_RESOURCE: ulimit -Hn 200000 in a root shell, nofile in
 //	  /etc/security/limits.conf, or LimitNOFILE= in a systemd unit; fs.nr_open (default
 //	  1048576) caps it.
@@ -52,6 +57,7 @@ func main() {
 	args := flag.String("args", "", "more `arguments` for the server, space-separated")
 	conns := flag.Int("conns", 100000, "connections to hold open")
 	workers := flag.Int("workers", 0, "client processes, each from a source address of its own (0: one per 15,000 connections)")
+	servers := flag.Int("servers", 0, "server processes sharing the port with -reuse-port (0: as few as the open-file limit allows)")
 	dialConcurrency := flag.Int("dial-concurrency", 100, "handshakes each worker has in flight at once")
 	settle := flag.Duration("settle", 5*time.Second, "wait this long, idle, before reading the server's memory")
 	worker := flag.Bool("worker", false, "run as a worker: read commands on standard input (used by the command itself)")
@@ -75,10 +81,15 @@ func main() {
 	if *workers > 250 {
 		log.Fatal("at most 250 workers: their source addresses are 127.0.0.2 to 127.0.0.251")
 	}
-	if need := uint64(*conns) + 64; limit < need {
-		log.Printf("warning: the open-file limit is %d, below the %d the server needs for %d connections: raise the hard limit (see the command's doc); the run goes on and reports what fails", limit, need, *conns)
+	if *servers <= 0 {
+		*servers = serversFor(*conns, limit)
 	}
-	ok, err := run(*server, strings.Fields(*args), *conns, *workers, *dialConcurrency, *settle)
+	// Linux spreads connections among the servers by a hash, so each gets about its share, a
+	// few standard deviations more at most: 10 % more covers that from a few thousand up.
+	if need := uint64(*conns/(*servers))*11/10 + 64; limit < need {
+		log.Printf("warning: the open-file limit is %d, below the %d each of %d servers needs for %d connections: raise the hard limit (see the command's doc) or -servers; the run goes on and reports what fails", limit, need, *servers, *conns)
+	}
+	ok, err := run(*server, strings.Fields(*args), *conns, *servers, *workers, *dialConcurrency, *settle)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -145,20 +156,58 @@ func phase(workers []*workerProc, command func(i int) string) (done, failed int,
 	return done, failed, errs, err
 }
 
-func run(server string, args []string, n, nWorkers, dialConcurrency int, settle time.Duration) (bool, error) {
-	serverArgs := []string{"-addr", "127.0.0.1:0", "-debug-addr", "127.0.0.1:0"}
+// serversFor returns how many server processes n connections need under an open-file limit
+// of limit each, with the margin main's warning allows for.
+func serversFor(n int, limit uint64) int {
+	if limit <= 164 {
+		return 1
+	}
+	per := int(limit-64) * 10 / 11
+	return max(1, (n+per-1)/per)
+}
+
+// startServers starts n servers; with more than one, each with -reuse-port, the first on a free
+// port of 127.0.0.1 and the others on the same.
+func startServers(binary string, args []string, n int) ([]*serverproc.Server, error) {
+	var srvs []*serverproc.Server
+	addr := "127.0.0.1:0"
+	for range n {
+		a := append([]string{"-addr", addr, "-debug-addr", "127.0.0.1:0"}, args...)
+		if n > 1 {
+			a = append(a, "-reuse-port")
+		}
+		srv, err := serverproc.Start(binary, a, nil)
+		if err != nil {
+			stopAll(srvs)
+			return nil, err
+		}
+		srvs = append(srvs, srv)
+		addr = srv.Addr
+	}
+	return srvs, nil
+}
+
+func stopAll(srvs []*serverproc.Server) {
+	for _, srv := range srvs {
+		srv.Stop()
+	}
+}
+
+func run(server string, args []string, n, nServers, nWorkers, dialConcurrency int, settle time.Duration) (bool, error) {
+	var serverArgs []string
 	if !strings.Contains(strings.Join(args, " "), "-ping-interval") {
 		serverArgs = append(serverArgs, "-ping-interval", "0")
 	}
 	serverArgs = append(serverArgs, args...)
-	srv, err := serverproc.Start(server, serverArgs, nil)
+	srvs, err := startServers(server, serverArgs, nServers)
 	if err != nil {
 		return false, err
 	}
-	defer srv.Stop()
+	defer stopAll(srvs)
+	srv := srvs[0]
 	time.Sleep(500 * time.Millisecond)
-	before := measure(srv)
-	fmt.Printf("c100k: %d connections from %d worker processes to %s %s\n", n, nWorkers, server, strings.Join(serverArgs, " "))
+	before := measure(srvs)
+	fmt.Printf("c100k: %d connections from %d worker processes to %d× %s %s (on %s)\n", n, nWorkers, nServers, server, strings.Join(serverArgs, " "), srv.Addr)
 	fmt.Printf("server before:     %s\n", before)
 
 	self, err := os.Executable()
@@ -213,14 +262,17 @@ func run(server string, args []string, n, nWorkers, dialConcurrency int, settle 
 		return false, err
 	}
 	time.Sleep(settle)
-	idle := measure(srv)
+	idle := measure(srvs)
 	fmt.Printf("server idle:       %s; %.2f KiB per connection\n", idle, perConn(idle.rss-before.rss, opened))
+	if nServers > 1 {
+		fmt.Printf("per server:        %s WebSockets\n", idle.perServer)
+	}
 
 	if _, err := step("echoed 1 KiB", func(int) string { return "echo 1024" }); err != nil {
 		return false, err
 	}
 	time.Sleep(settle)
-	echo := measure(srv)
+	echo := measure(srvs)
 	fmt.Printf("server after echo: %s; %.2f KiB per connection\n", echo, perConn(echo.rss-before.rss, opened))
 
 	closed, err := step("closed (1000)", func(int) string { return "close" })
@@ -231,10 +283,10 @@ func run(server string, args []string, n, nWorkers, dialConcurrency int, settle 
 
 	// The server lets go of each connection once its close handshake is done; give it a moment.
 	deadline := time.Now().Add(30 * time.Second)
-	after := measure(srv)
+	after := measure(srvs)
 	for (after.fds > before.fds || after.goroutines > before.goroutines) && time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
-		after = measure(srv)
+		after = measure(srvs)
 	}
 	fmt.Printf("server after:      %s\n", after)
 	if after.fds > before.fds || after.goroutines > before.goroutines {
@@ -249,11 +301,12 @@ func run(server string, args []string, n, nWorkers, dialConcurrency int, settle 
 	return ok, nil
 }
 
-// sample is what the server holds at one moment.
+// sample is what the servers hold at one moment, summed over them.
 type sample struct {
 	rss, peak       int64
 	fds, goroutines int
 	connections     int
+	perServer       string // the live WebSockets of each server
 }
 
 func (s sample) String() string {
@@ -261,18 +314,27 @@ func (s sample) String() string {
 		serverproc.MiB(s.rss), serverproc.MiB(s.peak), s.fds, s.goroutines, s.connections)
 }
 
-func measure(srv *serverproc.Server) sample {
+func measure(srvs []*serverproc.Server) sample {
 	var s sample
-	// The stats first: asking for them opens the connection to /debug/stats that every count
-	// of file descriptors then includes alike.
-	if st, err := srv.Stats(); err == nil {
-		s.goroutines, s.connections = st.Goroutines, st.Connections
-	} else {
-		s.goroutines = -1
+	var each []string
+	for _, srv := range srvs {
+		// The stats first: asking for them opens the connection to /debug/stats that every
+		// count of file descriptors then includes alike.
+		if st, err := srv.Stats(); err == nil && s.goroutines >= 0 {
+			s.goroutines += st.Goroutines
+			s.connections += st.Connections
+			each = append(each, strconv.Itoa(st.Connections))
+		} else {
+			s.goroutines = -1
+			each = append(each, "?")
+		}
+		rss, peak, _ := srv.Memory()
+		s.rss += rss
+		s.peak += peak
+		entries, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", srv.PID))
+		s.fds += len(entries)
 	}
-	s.rss, s.peak, _ = srv.Memory()
-	entries, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", srv.PID))
-	s.fds = len(entries)
+	s.perServer = strings.Join(each, ", ")
 	return s
 }
 

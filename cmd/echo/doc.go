@@ -24,6 +24,12 @@ The flags are:
 
 	-addr address
 		listen on this TCP address (default ":8080")
+	-reuse-port
+		let several echo processes listen on one -addr, each started with
+		-reuse-port: Linux spreads new connections among them (SO_REUSEPORT).
+		This is how one machine serves more connections than one process may
+		hold file descriptors for (bench/c100k does), or uses its cores one
+		process each.
 	-subprotocols list
 		comma-separated subprotocols in the server's order of preference,
 		such as "wamp,soap,mqtt"; the first of them the client also offers is

@@ -30,7 +30,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ln, err := net.Listen("tcp", cfg.addr)
+	ln, err := listen(ctx, cfg.addr, cfg.reusePort)
 	if err != nil {
 		log.Fatal(err)
 	}

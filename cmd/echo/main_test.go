@@ -749,6 +749,7 @@ func TestParseFlags(t *testing.T) {
 		{"keepalive", []string{"-ping-interval", "5s", "-ping-timeout", "2s"},
 			with(func(c *config) { c.pingInterval, c.pingTimeout = 5*time.Second, 2*time.Second }), false},
 		{"keepalive off", []string{"-ping-interval", "0"}, with(func(c *config) { c.pingInterval = 0 }), false},
+		{"reuse port", []string{"-reuse-port"}, with(func(c *config) { c.reusePort = true }), false},
 		{"free memory not a duration", []string{"-free-memory", "10"}, config{}, true},
 		{"tls pair", []string{"-tls-cert", "c.pem", "-tls-key", "k.pem"},
 			with(func(c *config) { c.tlsCert, c.tlsKey = "c.pem", "k.pem" }), false},
