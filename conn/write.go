@@ -63,7 +63,34 @@ const HeaderRoom = frame.MaxHeaderSize
 // HeaderRoom bytes, as cmd/echo does. WriteMessageInPlace returns an error if buf is shorter
 // than HeaderRoom.
 func (c *Conn) WriteMessageInPlace(op frame.Opcode, buf []byte) error {
-	return c.writeMessage(op, buf, HeaderRoom, true)
+	return c.writeInPlace(op, buf)
+}
+
+// writeInPlace is WriteMessageInPlace. It sends the common case itself, an uncompressed message
+// with nothing waiting in the write buffer: the frame leaves from buf, its header in the room,
+// in one write. Everything else it leaves to writeMessage. It is writeMessage cut down to that
+// case, with the locks released by hand rather than deferred, because its frame sits above the
+// system call of every such write: on a goroutine that echoes messages, writeMessage's larger
+// frame pushed the stack past 2 KiB, which the runtime then doubles for good, and with it the
+// memory of an idle connection's goroutine.
+func (c *Conn) writeInPlace(op frame.Opcode, buf []byte) error {
+	if c.deflate != nil || (op != frame.OpText && op != frame.OpBinary) || len(buf) < HeaderRoom {
+		return c.writeMessage(op, buf, HeaderRoom, true)
+	}
+	c.messageMu.Lock()
+	c.lockWrite()
+	if c.pending > 0 {
+		c.unlockWrite()
+		c.messageMu.Unlock()
+		return c.writeMessage(op, buf, HeaderRoom, true)
+	}
+	err := c.writable()
+	if err == nil {
+		err = c.writeFrameInPlace(frame.Header{Fin: true, Op: op, Length: int64(len(buf) - HeaderRoom)}, buf)
+	}
+	c.unlockWrite()
+	c.messageMu.Unlock()
+	return err
 }
 
 // BufferMessageInPlace is BufferMessage for a payload at buf[HeaderRoom:], with the terms of
