@@ -30,7 +30,7 @@
 //	net.core.somaxconn and net.ipv4.tcp_max_syn_backlog: 4096 and up absorb the dialing
 //	  bursts (each worker dials -dial-concurrency at a time).
 //	fs.file-max: above the sum of everything open on the machine.
-//	Memory: about 13 KiB per connection on the server side and 12 on the client side (the
+//	Memory: about 5 KiB per connection on the server side and 12 on the client side (the
 //	  report says what this run took).
 //
 // The command exits with status 1 if any connection failed or the server did not give back its

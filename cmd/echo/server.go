@@ -147,25 +147,41 @@ func (s *server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	go s.serveConn(c)
 }
 
-// serveConn echoes messages until the connection ends, then logs one line
-// about it.
+// serveConn echoes every message back with its own opcode until the
+// connection ends, then logs one line about it.
 //
-// It and echo keep their frames small: the goroutine waits for the next
-// message at the bottom of them, and if the frames above that wait pushed
-// its stack past 2 KiB the runtime would double the stack, which a
-// goroutine keeps — 2 KiB more for every idle connection. So the logging,
-// whose calls take room on the stack, sits in functions of its own that
-// are not inlined.
+// Its frame is small, and the work of each message is done further down, in
+// echoMessage: the goroutine of an idle connection waits for the next
+// message at the bottom of serveConn, and what its stack grows to, it keeps
+// (the runtime doubles a stack that overflows and shrinks it back only when
+// nearly all of it is unused). Waiting under echoMessage's frame took the
+// stack of every idle connection from 2 KiB to 4 KiB. The logging, whose
+// calls take room on the stack, sits in functions of their own that are not
+// inlined.
 func (s *server) serveConn(c *conn.Conn) {
-	start := time.Now()
-	messages, err := s.echo(c)
-	s.endConn(c, start, messages, err)
+	start := time.Now().UnixNano()
+	var deadline int64 // the write deadline set, in Unix nanoseconds
+	messages := 0
+	for {
+		op, r, err := c.NextReader()
+		if err == nil {
+			var echoed bool
+			deadline, echoed, err = s.echoMessage(c, op, r, deadline)
+			if echoed {
+				messages++
+			}
+		}
+		if err != nil {
+			s.endConn(c, start, messages, err)
+			return
+		}
+	}
 }
 
 // endConn releases a connection whose echo loop has ended and logs it.
 //
 //go:noinline
-func (s *server) endConn(c *conn.Conn, start time.Time, messages int, err error) {
+func (s *server) endConn(c *conn.Conn, start int64, messages int, err error) {
 	c.CloseNow()
 	s.untrack(c)
 	http := "1.1"
@@ -173,7 +189,7 @@ func (s *server) endConn(c *conn.Conn, start time.Time, messages int, err error)
 		http = "2" // RFC 8441: the WebSocket was a stream of an HTTP/2 connection
 	}
 	s.log.Printf("%s: subprotocol=%q %s messages=%d duration=%s http=%s",
-		c.RemoteAddr(), c.Subprotocol(), describeEnd(err), messages, time.Since(start).Round(time.Millisecond), http)
+		c.RemoteAddr(), c.Subprotocol(), describeEnd(err), messages, time.Since(time.Unix(0, start)).Round(time.Millisecond), http)
 }
 
 // logMessage logs one echoed message (-v).
@@ -183,14 +199,14 @@ func (s *server) logMessage(c *conn.Conn, op frame.Opcode, n int) {
 	s.log.Printf("%s: %v %d bytes", c.RemoteAddr(), op, n)
 }
 
-// echo sends every message back with its own opcode until the connection
-// ends, and returns how many messages it echoed and the read error that
-// ended it: a *conn.CloseError after a close handshake.
+// echoMessage sends back the message of type op that r reads, and returns
+// the write deadline as renewWriteDeadline does, and whether the reply went
+// out. It is not inlined into serveConn, under which idle connections wait.
 //
-// It keeps no memory between messages: NextReader waits for the next
-// message without any buffer, and only then is one borrowed from a pool,
+// It keeps no memory between messages: NextReader has waited for the
+// message without any buffer, and only now is one borrowed from a pool,
 // filled, echoed and given back. Once the pool holds buffers of the
-// messages' size, the loop allocates nothing. The payload is read after
+// messages' size, it allocates nothing. The payload is read after
 // conn.HeaderRoom bytes of room, where the reply's frame header goes: the
 // reply then leaves in one write of one slice, neither copied nor gathered
 // from two (see conn.WriteMessageInPlace).
@@ -198,49 +214,41 @@ func (s *server) logMessage(c *conn.Conn, op frame.Opcode, n int) {
 // A message larger than maxWholeMessage is not held whole: its reply is
 // streamed (see stream), so that what a connection holds does not depend on
 // what its peer sends, nor on how far a compressed message inflates.
-func (s *server) echo(c *conn.Conn) (messages int, err error) {
-	var deadline int64 // the write deadline set, in Unix nanoseconds
-	for {
-		op, r, err := c.NextReader()
-		if err != nil {
-			return messages, err
-		}
-		bufp := s.buffers.Get().(*[]byte)
-		buf, whole, err := readUpTo(r, (*bufp)[:conn.HeaderRoom], conn.HeaderRoom+maxWholeMessage)
-		if err != nil {
-			return messages, err
-		}
-		size := len(buf) - conn.HeaderRoom
-		deadline = s.renewWriteDeadline(c, deadline)
-		switch {
-		case !whole:
-			var n int
-			n, deadline, err = s.stream(c, op, r, buf, deadline)
-			size += n
-		case c.Buffered() > 0:
-			// The next message has already arrived: let this reply wait in the write
-			// buffer and go out with the next ones, in one system call. conn sends it
-			// at the latest when the read loop would wait for the network.
-			err = c.BufferMessageInPlace(op, buf)
-		default:
-			err = c.WriteMessageInPlace(op, buf)
-		}
-		*bufp = buf[:0]
-		s.buffers.Put(bufp)
-		if s.cfg.verbose {
-			s.logMessage(c, op, size)
-		}
-		if errors.Is(err, conn.ErrCloseSent) {
-			// Shutdown has sent our close frame from another goroutine.
-			// RFC 6455 §7.1.2: keep reading, and discarding, until the
-			// peer's close frame ends the loop above.
-			continue
-		}
-		if err != nil {
-			return messages, err
-		}
-		messages++
+//
+//go:noinline
+func (s *server) echoMessage(c *conn.Conn, op frame.Opcode, r io.Reader, deadline int64) (int64, bool, error) {
+	bufp := s.buffers.Get().(*[]byte)
+	buf, whole, err := readUpTo(r, (*bufp)[:conn.HeaderRoom], conn.HeaderRoom+maxWholeMessage)
+	if err != nil {
+		return deadline, false, err
 	}
+	size := len(buf) - conn.HeaderRoom
+	deadline = s.renewWriteDeadline(c, deadline)
+	switch {
+	case !whole:
+		var n int
+		n, deadline, err = s.stream(c, op, r, buf, deadline)
+		size += n
+	case c.Buffered() > 0:
+		// The next message has already arrived: let this reply wait in the write
+		// buffer and go out with the next ones, in one system call. conn sends it
+		// at the latest when the read loop would wait for the network.
+		err = c.BufferMessageInPlace(op, buf)
+	default:
+		err = c.WriteMessageInPlace(op, buf)
+	}
+	*bufp = buf[:0]
+	s.buffers.Put(bufp)
+	if s.cfg.verbose {
+		s.logMessage(c, op, size)
+	}
+	if errors.Is(err, conn.ErrCloseSent) {
+		// Shutdown has sent our close frame from another goroutine.
+		// RFC 6455 §7.1.2: keep reading, and discarding, until the
+		// peer's close frame ends serveConn's loop.
+		return deadline, false, nil
+	}
+	return deadline, err == nil, err
 }
 
 // maxWholeMessage is the largest message echo holds whole; the reply to a

@@ -92,10 +92,10 @@ var messageBuffers = sync.Pool{New: func() any {
 	return &buf
 }}
 
-// echoConn is cmd/echo's loop (server.go, echo): NextReader waits for a message without holding
-// any buffer; a pooled buffer is filled after conn.HeaderRoom bytes of room for the reply's
-// header, echoed in place and given back. Unlike cmd/echo it sets no write deadline, as none of
-// the peers' servers does.
+// echoConn is cmd/echo's loop (server.go, serveConn and echoMessage): NextReader waits for a
+// message without holding any buffer; a pooled buffer is filled after conn.HeaderRoom bytes of
+// room for the reply's header, echoed in place and given back. Unlike cmd/echo it sets no write
+// deadline, as none of the peers' servers does.
 func echoConn(c *conn.Conn) {
 	defer c.CloseNow()
 	for {
