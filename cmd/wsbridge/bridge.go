@@ -121,22 +121,37 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Printf("%s: open path=%s backend=%s subprotocol=%q", client, b.path, backend, c.Subprotocol())
 	}
 	relaying = true
-	serve := func() {
-		b.relay(s.cfg)
-		s.untrack(b)
-		s.active.Add(-1)
-		s.log.Print(b.summary())
-	}
 	if b.http2 {
 		// Over HTTP/2 the WebSocket is this request's stream, which ends when the handler
 		// returns: the relay runs here.
-		serve()
+		s.serveBridge(b)
 		return
 	}
 	// Over HTTP/1.1 the connection is the Conn's now. The handshake has grown this
 	// goroutine's stack, which a goroutine keeps for good; the relay, which an idle
 	// connection spends its life in, runs in a fresh one, whose stack starts at 2 KiB.
-	go serve()
+	go s.serveBridge(b)
+}
+
+// serveBridge relays b until both its sides are done, then lets go of it and logs it.
+//
+// Its frame, relay's and clientToBackend's are small, and each message's work is done in
+// functions they call: the goroutine of an idle bridge waits for the client under these
+// frames, and a goroutine keeps the stack it has grown to. (With the log line formatted here
+// and the config passed by value, the wait alone took the stack past 2 KiB, which the runtime
+// doubles.)
+func (s *server) serveBridge(b *bridge) {
+	b.relay(&s.cfg)
+	s.endBridge(b)
+}
+
+// endBridge forgets a bridge whose relay is over and logs its summary.
+//
+//go:noinline
+func (s *server) endBridge(b *bridge) {
+	s.untrack(b)
+	s.active.Add(-1)
+	s.log.Print(b.summary())
 }
 
 // track registers b for shutdown, unless shutdown has begun.
@@ -205,17 +220,23 @@ type bridge struct {
 	idle     *time.Timer // guarded by mu
 	closeErr error       // how the client's side ended, from the reading goroutine
 	downErr  error       // how the backend's side ended, from the writing goroutine
+
+	// Of the reading goroutine (clientToBackend): bytes for the backend, in the pooled buffer
+	// *pooled, held only while there is something to send.
+	out    []byte
+	pooled *[]byte
 }
 
 // relay copies in both directions until both are done. Each direction holds one buffer and
 // waits on the other side before it reads more: a client that does not read stops the bridge
 // reading from the backend (so TCP's flow control slows the backend), and a backend that does
 // not read stops it reading from the client; nothing queues without bound.
-func (b *bridge) relay(cfg config) {
+func (b *bridge) relay(cfg *config) {
 	b.touch()
 	if cfg.idleTimeout > 0 {
 		b.mu.Lock()
-		b.idle = time.AfterFunc(cfg.idleTimeout, func() { b.checkIdle(cfg.idleTimeout) })
+		timeout := cfg.idleTimeout
+		b.idle = time.AfterFunc(timeout, func() { b.checkIdle(timeout) })
 		b.mu.Unlock()
 	}
 	defer func() {
@@ -227,9 +248,10 @@ func (b *bridge) relay(cfg config) {
 		b.mu.Unlock()
 	}()
 	down := make(chan struct{})
+	writeTimeout := cfg.writeTimeout
 	go func() {
 		defer close(down)
-		b.backendToClient(cfg.writeTimeout)
+		b.backendToClient(writeTimeout)
 	}()
 	b.clientToBackend()
 	<-down
@@ -285,80 +307,100 @@ func (b *bridge) endedBy() string {
 // connection one write rather than one each. (A client that stops in the middle of a frame
 // holds back the messages before it that share the buffer: its own bytes, no one else's.)
 func (b *bridge) clientToBackend() {
-	var out []byte // bytes for the backend, in the pooled buffer *pooled
-	var pooled *[]byte
-	release := func() {
-		if pooled != nil {
-			relayBuffers.Put(pooled)
-			pooled, out = nil, nil
-		}
-	}
-	defer release()
-	send := func() error {
-		if len(out) == 0 {
-			return nil
-		}
-		n, err := b.tcp.Write(out)
-		b.up.Add(int64(n))
-		out = out[:0]
-		return err
-	}
+	defer b.releaseOut()
 	for {
 		op, r, err := b.c.NextReader()
 		if err != nil {
-			b.closeErr = err
-			send() // what came before the end
-			// The client's end is the backend's end of input: a FIN, and a few seconds for
-			// the backend to finish what it sends (the client can take it only until its
-			// close frame, so that is all it gets).
-			b.tcp.CloseWrite()
-			b.tcp.SetReadDeadline(time.Now().Add(backendLinger))
+			b.clientEnded(err)
 			return
 		}
-		b.touch()
-		if op != frame.OpBinary {
-			// MQTT 5.0 §6 (and 3.1.1 §6): control packets travel in binary messages only; the
-			// bytes of a TCP service have no text form.
-			send()
-			b.c.Close(frame.CloseUnsupportedData, "binary messages only")
-			b.closeErr = errors.New("a text message")
+		if !b.relayMessage(op, r) {
+			return
+		}
+	}
+}
+
+// clientEnded ends the client's side after err, which ended its input: what came before the
+// end goes to the backend, then a FIN, and a few seconds for the backend to finish what it
+// sends (the client can take it only until its close frame, so that is all it gets).
+//
+//go:noinline
+func (b *bridge) clientEnded(err error) {
+	b.closeErr = err
+	b.sendOut()
+	b.tcp.CloseWrite()
+	b.tcp.SetReadDeadline(time.Now().Add(backendLinger))
+}
+
+// relayMessage adds the message of type op that r reads to the bytes for the backend, and
+// writes them once no more input waits. It reports false when the relay is over: a text
+// message, or an error on either side.
+//
+//go:noinline
+func (b *bridge) relayMessage(op frame.Opcode, r io.Reader) bool {
+	b.touch()
+	if op != frame.OpBinary {
+		// MQTT 5.0 §6 (and 3.1.1 §6): control packets travel in binary messages only; the
+		// bytes of a TCP service have no text form.
+		b.sendOut()
+		b.c.Close(frame.CloseUnsupportedData, "binary messages only")
+		b.closeErr = errors.New("a text message")
+		b.tcp.Close()
+		return false
+	}
+	if b.pooled == nil {
+		b.pooled = relayBuffers.Get().(*[]byte)
+		b.out = (*b.pooled)[:0]
+	}
+	var werr error
+	for {
+		n, rerr := r.Read(b.out[len(b.out):cap(b.out)])
+		b.out = b.out[:len(b.out)+n]
+		if len(b.out) == cap(b.out) {
+			werr = b.sendOut()
+		}
+		if rerr == io.EOF || werr != nil {
+			break
+		}
+		if rerr != nil {
+			b.closeErr = rerr
 			b.tcp.Close()
-			return
+			return false
 		}
-		if pooled == nil {
-			pooled = relayBuffers.Get().(*[]byte)
-			out = (*pooled)[:0]
+	}
+	if werr == nil && b.c.Buffered() == 0 {
+		werr = b.sendOut()
+		b.releaseOut()
+	}
+	if werr != nil {
+		if b.endedBy() == "" {
+			// The backend went away while the client sent: 1014, a gateway's bad answer
+			// (IANA's registry of close codes, RFC 6455 §11.7).
+			b.c.Close(frame.CloseBadGateway, "backend connection lost")
 		}
-		var werr error
-		for {
-			n, rerr := r.Read(out[len(out):cap(out)])
-			out = out[:len(out)+n]
-			if len(out) == cap(out) {
-				werr = send()
-			}
-			if rerr == io.EOF || werr != nil {
-				break
-			}
-			if rerr != nil {
-				b.closeErr = rerr
-				b.tcp.Close()
-				return
-			}
-		}
-		if werr == nil && b.c.Buffered() == 0 {
-			werr = send()
-			release()
-		}
-		if werr != nil {
-			if b.endedBy() == "" {
-				// The backend went away while the client sent: 1014, a gateway's bad answer
-				// (IANA's registry of close codes, RFC 6455 §11.7).
-				b.c.Close(frame.CloseBadGateway, "backend connection lost")
-			}
-			b.closeErr = fmt.Errorf("backend: %w", werr)
-			b.tcp.Close()
-			return
-		}
+		b.closeErr = fmt.Errorf("backend: %w", werr)
+		b.tcp.Close()
+		return false
+	}
+	return true
+}
+
+// sendOut writes the bytes gathered for the backend.
+func (b *bridge) sendOut() error {
+	if len(b.out) == 0 {
+		return nil
+	}
+	n, err := b.tcp.Write(b.out)
+	b.up.Add(int64(n))
+	b.out = b.out[:0]
+	return err
+}
+
+// releaseOut gives the buffer of bytes for the backend back to the pool.
+func (b *bridge) releaseOut() {
+	if b.pooled != nil {
+		relayBuffers.Put(b.pooled)
+		b.pooled, b.out = nil, nil
 	}
 }
 
@@ -408,8 +450,10 @@ func (b *bridge) backendToClient(writeTimeout time.Duration) {
 		}
 		var n int
 		if err == nil {
+			// The bytes go after conn.HeaderRoom, where the message's frame header is then
+			// written: the message leaves from this buffer, not copied.
 			buf := readBuffers.get(size)
-			n, err = b.tcp.Read(*buf)
+			n, err = b.tcp.Read((*buf)[conn.HeaderRoom:])
 			if n > 0 {
 				b.touch()
 				b.down.Add(int64(n))
@@ -420,10 +464,10 @@ func (b *bridge) backendToClient(writeTimeout time.Duration) {
 				// buffer for the next: a burst of small packets (MQTT publishes) goes to the
 				// client in one write.
 				var werr error
-				if n < size && waiter.Readable() {
-					werr = b.c.BufferMessage(frame.OpBinary, (*buf)[:n])
+				if message := (*buf)[:conn.HeaderRoom+n]; n < size-conn.HeaderRoom && waiter.Readable() {
+					werr = b.c.BufferMessageInPlace(frame.OpBinary, message)
 				} else {
-					werr = b.c.WriteMessage(frame.OpBinary, (*buf)[:n])
+					werr = b.c.WriteMessageInPlace(frame.OpBinary, message)
 				}
 				if werr != nil {
 					// The client is gone, or has not read for writeTimeout: the reading
@@ -437,7 +481,7 @@ func (b *bridge) backendToClient(writeTimeout time.Duration) {
 			}
 			readBuffers.put(buf)
 			switch {
-			case n == size && size < maxReadBuffer:
+			case n == size-conn.HeaderRoom && size < maxReadBuffer:
 				size, small = 2*size, 0
 			case n < size/8 && size > minReadBuffer:
 				if small++; small == 16 {
