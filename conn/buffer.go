@@ -225,7 +225,7 @@ func (b *readBuffer) keepAlive(l *liveness, err error) (retry bool, _ error) {
 	if !l.keepingAlive() || !isTimeout(err) {
 		return false, err
 	}
-	retry, kerr := l.onTimeout()
+	retry, kerr := l.onTimeoutAside()
 	if kerr != nil {
 		return false, kerr
 	}

@@ -69,9 +69,9 @@
 // the runtime doubles a 2 KiB stack once a call would leave less than about 900 bytes free. So
 // do each message's work in a function of its own that the loop calls, and reply with
 // [Conn.WriteMessageInPlace], whose path to the write is the shortest (cmd/echo's serveConn
-// and echoMessage; its TestIdleStack fails when a change adds a frame too many). A message
-// whose payload arrives in several reads, and a keepalive ping written under the read's wait,
-// still grow it to 4 KiB.
+// and echoMessage; its TestIdleStack fails when a change adds a frame too many). Keepalive does
+// its work (the ping, the next deadline) on a short-lived goroutine of its own for the same
+// reason. A message whose payload arrives in several reads still grows the stack to 4 KiB.
 //
 // Measured with bench/peers (wsload -idle 10000 against its ours server, which does both with
 // UpgradeConn, as cmd/echo does), a server holding 10 000 idle connections costs about 4.6 KiB

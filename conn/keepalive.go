@@ -78,7 +78,8 @@ func (l *liveness) noteRead() {
 	}
 }
 
-// onTimeout runs on the reading goroutine when a read from the network timed out. It reports
+// onTimeout runs for the reading goroutine when a read from the network timed out (see
+// onTimeoutAside), which waits for it. It reports
 // whether keepalive set that deadline and the read should go on waiting; with retry false, err
 // is the error the read returns instead of the timeout, if any. So keepalive needs no timer or
 // goroutine of its own: it rides on the read deadline, which a waiting read has anyway.
@@ -113,6 +114,26 @@ func (l *liveness) onTimeout() (retry bool, err error) {
 	// by then lets the next ping go out an interval after it, not a timeout after this one.
 	l.arm(now.Add(min(l.interval, l.timeout)))
 	return true, nil
+}
+
+// onTimeoutAside is onTimeout run on a goroutine of its own, while the reading goroutine waits
+// for it. The reading goroutine of an idle connection is at the bottom of its stack here, under
+// the application's loop and the read; the ping's write and the new deadline, had they been
+// made there, would take that stack past 2 KiB, which the runtime doubles and the goroutine then
+// keeps for good, so that every idle connection would cost 2 KiB more after its first ping. A
+// goroutine that starts afresh, once an interval, costs a microsecond and goes.
+func (l *liveness) onTimeoutAside() (retry bool, err error) {
+	type outcome struct {
+		retry bool
+		err   error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		retry, err := l.onTimeout()
+		done <- outcome{retry, err}
+	}()
+	o := <-done
+	return o.retry, o.err
 }
 
 // arm sets keepalive's next check as the transport's read deadline, unless the application's

@@ -185,16 +185,21 @@ func (c *Conn) beginMessage() error {
 		}
 	}
 	c.messageSeq++
-	if c.br.Buffered() == 0 {
-		// Wait for the next message here, high on the reading goroutine's stack, rather than
-		// in the frame parser below: what a goroutine's stack grows to, it keeps, and an idle
-		// connection's goroutine is waiting right here.
-		c.flushBeforeWaiting(1)
-		if err := c.br.awaitInput(); err != nil {
-			return c.transportError(err)
+	for {
+		if c.br.Buffered() == 0 {
+			// Wait for the next message here, high on the reading goroutine's stack, rather
+			// than in the frame parser below: what a goroutine's stack grows to, it keeps, and
+			// an idle connection's goroutine is waiting right here. So it waits here after a
+			// control frame too (a keepalive's pong), not for the next header in the parser.
+			c.flushBeforeWaiting(1)
+			if err := c.br.awaitInput(); err != nil {
+				return c.transportError(err)
+			}
+		}
+		if data, err := c.nextFrame(); err != nil || data {
+			return err
 		}
 	}
-	return c.nextDataFrame()
 }
 
 // discardMessage reads the rest of the current message, still checking it, and drops it.
@@ -263,45 +268,50 @@ func (c *Conn) readHeader() (frame.Header, error) {
 // of a new message), handling control frames on the way, and makes it the current frame.
 func (c *Conn) nextDataFrame() error {
 	for {
-		h, err := c.readHeader()
-		if err != nil {
+		if data, err := c.nextFrame(); err != nil || data {
 			return err
 		}
-		if h.Op.IsControl() {
-			// RFC 6455 §5.4: control frames MAY be injected in the middle of a fragmented
-			// message; they are handled here without disturbing the message.
-			if err := c.handleControl(h); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := frame.CheckSequence(c.inMessage, h); err != nil {
-			return c.fail(err)
-		}
-		if !c.inMessage {
-			c.inMessage = true
-			c.messageOp = h.Op
-			c.messageSize = 0
-			c.text.Reset()
-			// RFC 7692 §6.1: RSV1 on a message's first frame marks it compressed.
-			c.messageCompressed = h.Rsv&frame.Rsv1 != 0
-		}
-		// RFC 6455 §10.4: check the length a frame claims against the limit before reading
-		// (or allocating for) a byte of it, counting the whole message across its fragments.
-		if c.readLimit >= 0 && h.Length > c.readLimit-c.messageSize {
-			return c.fail(ErrReadLimit)
-		}
-		c.messageSize += h.Length
-		c.frameLeft = h.Length
-		c.frameFin = h.Fin
-		c.frameMasked = h.Masked
-		c.frameKey = h.Key
-		c.keyPos = 0
-		if c.messageCompressed && h.Op != frame.OpContinuation {
-			c.deflate.startReading()
-		}
-		return nil
 	}
+}
+
+// nextFrame reads one frame header. A control frame it handles whole and reports data false; a
+// data frame's header it checks and records, and reports data true, its payload next to read.
+func (c *Conn) nextFrame() (data bool, err error) {
+	h, err := c.readHeader()
+	if err != nil {
+		return false, err
+	}
+	if h.Op.IsControl() {
+		// RFC 6455 §5.4: control frames MAY be injected in the middle of a fragmented
+		// message; they are handled here without disturbing the message.
+		return false, c.handleControl(h)
+	}
+	if err := frame.CheckSequence(c.inMessage, h); err != nil {
+		return false, c.fail(err)
+	}
+	if !c.inMessage {
+		c.inMessage = true
+		c.messageOp = h.Op
+		c.messageSize = 0
+		c.text.Reset()
+		// RFC 7692 §6.1: RSV1 on a message's first frame marks it compressed.
+		c.messageCompressed = h.Rsv&frame.Rsv1 != 0
+	}
+	// RFC 6455 §10.4: check the length a frame claims against the limit before reading
+	// (or allocating for) a byte of it, counting the whole message across its fragments.
+	if c.readLimit >= 0 && h.Length > c.readLimit-c.messageSize {
+		return false, c.fail(ErrReadLimit)
+	}
+	c.messageSize += h.Length
+	c.frameLeft = h.Length
+	c.frameFin = h.Fin
+	c.frameMasked = h.Masked
+	c.frameKey = h.Key
+	c.keyPos = 0
+	if c.messageCompressed && h.Op != frame.OpContinuation {
+		c.deflate.startReading()
+	}
+	return true, nil
 }
 
 // readPayload reads up to len(p) bytes of the current data frame's payload into p, unmasks them
