@@ -165,6 +165,9 @@ func (s *server) serveConn(c *conn.Conn) {
 	for {
 		op, r, err := c.NextReader()
 		if err == nil {
+			// Here rather than in echoMessage: setting a deadline goes deep into the
+			// runtime's timers.
+			deadline = s.renewWriteDeadline(c, deadline)
 			var echoed bool
 			deadline, echoed, err = s.echoMessage(c, op, r, deadline)
 			if echoed {
@@ -223,7 +226,6 @@ func (s *server) echoMessage(c *conn.Conn, op frame.Opcode, r io.Reader, deadlin
 		return deadline, false, err
 	}
 	size := len(buf) - conn.HeaderRoom
-	deadline = s.renewWriteDeadline(c, deadline)
 	switch {
 	case !whole:
 		var n int
