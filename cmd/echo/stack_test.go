@@ -139,7 +139,9 @@ func TestIdleStackKeepalive(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	per := float64(after.StackInuse-before.StackInuse) / conns
 	t.Logf("%.0f bytes of stack per idle connection after two pings answered", per)
-	if per > 3<<10 {
+	// 2 KiB, and the stacks of keepalive's ended goroutines that the runtime still holds:
+	// 2.1–3.0 KiB here, 4.1 KiB with keepalive's work done on the reading goroutine.
+	if per > 3.5*(1<<10) {
 		t.Errorf("%.0f bytes of stack per idle connection after two pings answered, want 2 KiB", per)
 	}
 }
