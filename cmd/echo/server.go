@@ -56,9 +56,8 @@ type server struct {
 	writeTimeout     time.Duration
 	shutdownTimeout  time.Duration
 
-	// buffers holds message buffers (*[]byte) between messages, heads the
-	// buffers request heads are read into (*[headBufferSize]byte).
-	buffers, heads sync.Pool
+	// buffers holds message buffers (*[]byte) between messages.
+	buffers sync.Pool
 
 	mu       sync.Mutex
 	conns    map[*conn.Conn]struct{} // live WebSocket connections
@@ -84,7 +83,6 @@ func newServer(cfg config, logger *log.Logger) *server {
 		writeTimeout:     writeTimeout,
 		shutdownTimeout:  shutdownTimeout,
 		buffers:          sync.Pool{New: newMessageBuffer},
-		heads:            sync.Pool{New: func() any { return new([headBufferSize]byte) }},
 		conns:            make(map[*conn.Conn]struct{}),
 	}
 }
@@ -422,39 +420,6 @@ func (s *server) closeAll(ctx context.Context) error {
 	return fmt.Errorf("closing %d WebSocket connections: %w", len(s.conns), ctx.Err())
 }
 
-// acceptLoop accepts connections on ln and serves each, until ln fails for good. A temporary
-// failure, above all running out of file descriptors (EMFILE) with every connection the
-// process may hold open, is waited out as net/http's Serve does, 5 ms and then twice as long
-// each time up to a second, so that the server goes on serving those it has and takes new ones
-// as others close; the clients in excess wait in the listen queue, or time out there.
-func (s *server) acceptLoop(ln net.Listener, pages *connListener) error {
-	var delay time.Duration
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			var ne net.Error
-			// Temporary is deprecated for timeouts, but it is what net/http's Serve checks, and
-			// it is true for EMFILE, ENFILE and ECONNABORTED.
-			if errors.As(err, &ne) && ne.Temporary() {
-				if delay == 0 {
-					delay = 5 * time.Millisecond
-					s.log.Printf("accept: %v; waiting for connections to close", err)
-				} else {
-					delay = min(2*delay, time.Second)
-				}
-				time.Sleep(delay)
-				continue
-			}
-			return err
-		}
-		if delay != 0 {
-			s.log.Print("accepting again")
-			delay = 0
-		}
-		go s.serveTCP(nc, pages)
-	}
-}
-
 // run serves on ln until ctx is done, then shuts down: it stops accepting,
 // lets in-flight HTTP requests finish, closes every WebSocket with 1001 and
 // waits for them, all within s.shutdownTimeout. It returns nil after a clean
@@ -513,12 +478,12 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	}
 
 	// WebSocket handshakes are answered here (accept.go); every other
-	// request goes to srv through pages.
-	pages := newConnListener(ln.Addr())
+	// request goes to srv through the front door's HTTP listener.
+	door := s.newFront(ln.Addr())
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(pages) }()
+	go func() { served <- srv.Serve(door.HTTPListener()) }()
 	accepted := make(chan error, 1)
-	go func() { accepted <- s.acceptLoop(ln, pages) }()
+	go func() { accepted <- door.Serve(ln) }()
 	select {
 	case err := <-served:
 		ln.Close()

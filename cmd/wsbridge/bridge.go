@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
+	"github.com/rfc6455/ws/handshake"
+	"github.com/rfc6455/ws/internal/front"
 )
 
 // server bridges WebSocket connections to TCP backends.
@@ -49,33 +52,20 @@ func newServer(cfg config, logger *log.Logger) *server {
 	}
 }
 
-// ServeHTTP is the bridge's one handler: it checks the request, connects to the backend (so
-// that a backend that cannot be reached gets the client a 502 rather than a 101 and a close),
-// upgrades, and relays until either side ends.
+// ServeHTTP is the bridge's handler for what net/http serves: WebSockets over HTTP/2 (RFC
+// 8441), and requests that are no WebSocket handshake, which get 404 or 426. An HTTP/1.1
+// handshake never reaches it: the front door (serveHandshake) answers those itself.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	backend, ok := s.cfg.routes[r.URL.Path]
-	if !ok {
-		backend, ok = s.cfg.routes[""]
+	var offered []string
+	if isUpgradeRequest(r) {
+		offered = handshake.Subprotocols(r.Header)
 	}
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	if !isUpgradeRequest(r) {
-		w.Header().Set("Upgrade", "websocket")
-		http.Error(w, "this is a WebSocket bridge: connect with a WebSocket client", http.StatusUpgradeRequired)
-		return
-	}
-	if len(s.cfg.subprotocols) > 0 && !offersOneOf(r, s.cfg.subprotocols) {
-		// MQTT over WebSocket, for one, requires the mqtt subprotocol (MQTT 5.0 §6): a client
-		// that offers none of ours speaks something else.
-		http.Error(w, fmt.Sprintf("offer one of the subprotocols %v", s.cfg.subprotocols), http.StatusBadRequest)
-		return
-	}
-	if n := s.active.Add(1); s.cfg.maxConns > 0 && n > int64(s.cfg.maxConns) {
-		s.active.Add(-1)
-		w.Header().Set("Retry-After", "5")
-		http.Error(w, "too many connections", http.StatusServiceUnavailable)
+	backend, herr := s.admit(r.URL.Path, isUpgradeRequest(r), offered)
+	if herr != nil {
+		for k, v := range herr.Header {
+			w.Header()[k] = v
+		}
+		http.Error(w, herr.Reason, herr.Status)
 		return
 	}
 	relaying := false
@@ -84,53 +74,139 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.active.Add(-1)
 		}
 	}()
-
-	client := clientAddr(r, s.cfg.trusted)
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.dialTimeout)
-	var d net.Dialer
-	tcp, err := d.DialContext(ctx, "tcp", backend)
-	cancel()
-	if err != nil {
-		s.log.Printf("%s: backend %s: %v", client, backend, err)
-		http.Error(w, "the backend cannot be reached", http.StatusBadGateway)
+	client := clientAddr(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), s.cfg.trusted)
+	tcp, herr := s.dialBackend(client, backend)
+	if herr != nil {
+		http.Error(w, herr.Reason, herr.Status)
 		return
 	}
-	if s.cfg.proxyProtocol {
-		tcp.SetWriteDeadline(time.Now().Add(s.cfg.dialTimeout))
-		if _, err := tcp.Write(proxyHeader(client, tcp.RemoteAddr())); err != nil {
-			tcp.Close()
-			http.Error(w, "the backend cannot be reached", http.StatusBadGateway)
-			return
-		}
-		tcp.SetWriteDeadline(time.Time{})
-	}
-
 	c, err := conn.Upgrade(w, r, &s.upgrade)
 	if err != nil {
 		tcp.Close()
 		s.log.Printf("%s: %v", client, err)
 		return
 	}
-	b := &bridge{c: c, tcp: tcp.(*net.TCPConn), client: client, backend: backend, path: r.URL.Path, start: time.Now(), http2: c.OverHTTP2()}
+	b := s.open(c, tcp, client, backend, r.URL.Path)
+	if b == nil {
+		return
+	}
+	relaying = true
+	// Over HTTP/2 the WebSocket is this request's stream, which ends when the handler returns:
+	// the relay runs here.
+	s.serveBridge(b)
+}
+
+// serveHandshake answers an HTTP/1.1 WebSocket handshake that the front door read from nc:
+// refused before the upgrade as ServeHTTP would refuse it, or upgraded on nc itself, without
+// net/http's buffers (package internal/front).
+func (s *server) serveHandshake(nc net.Conn, req *handshake.Request, rest []byte) {
+	path := "/"
+	if u, err := url.ParseRequestURI(req.Target); err == nil {
+		path = u.Path
+	}
+	backend, herr := s.admit(path, true, req.Subprotocols())
+	if herr != nil {
+		front.Refuse(nc, herr, s.cfg.handshakeTimeout)
+		return
+	}
+	var forwarded []string
+	for _, f := range req.Fields {
+		if strings.EqualFold(f.Name, "X-Forwarded-For") {
+			forwarded = append(forwarded, f.Value)
+		}
+	}
+	client := clientAddr(nc.RemoteAddr().String(), forwarded, s.cfg.trusted)
+	tcp, herr := s.dialBackend(client, backend)
+	if herr != nil {
+		s.active.Add(-1)
+		front.Refuse(nc, herr, s.cfg.handshakeTimeout)
+		return
+	}
+	c, err := conn.UpgradeRequest(nc, req, rest, &s.upgrade)
+	if err != nil {
+		// UpgradeRequest has answered with the HTTP error and closes nc.
+		s.active.Add(-1)
+		tcp.Close()
+		s.log.Printf("%s: %v", client, err)
+		return
+	}
+	b := s.open(c, tcp, client, backend, path)
+	if b == nil {
+		s.active.Add(-1)
+		return
+	}
+	// The handshake has grown this goroutine's stack, which a goroutine keeps for good; the
+	// relay, which an idle connection spends its life in, runs in a fresh one, whose stack
+	// starts at 2 KiB.
+	go s.serveBridge(b)
+}
+
+// admit decides, before anything is dialed, whether a request for path that asks for a
+// WebSocket (upgrade) offering the subprotocols offered is served, and which backend it goes
+// to. A request it admits counts in s.active, which the caller gives back if the bridge does
+// not open.
+func (s *server) admit(path string, upgrade bool, offered []string) (backend string, _ *handshake.Error) {
+	backend, ok := s.cfg.routes[path]
+	if !ok {
+		backend, ok = s.cfg.routes[""]
+	}
+	if !ok {
+		return "", &handshake.Error{Status: http.StatusNotFound, Reason: "404 page not found"}
+	}
+	if !upgrade {
+		return "", &handshake.Error{Status: http.StatusUpgradeRequired, Reason: "this is a WebSocket bridge: connect with a WebSocket client",
+			Header: http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}}}
+	}
+	if len(s.cfg.subprotocols) > 0 && !offersOneOf(offered, s.cfg.subprotocols) {
+		// MQTT over WebSocket, for one, requires the mqtt subprotocol (MQTT 5.0 §6): a client
+		// that offers none of ours speaks something else.
+		return "", &handshake.Error{Status: http.StatusBadRequest, Reason: fmt.Sprintf("offer one of the subprotocols %v", s.cfg.subprotocols)}
+	}
+	if n := s.active.Add(1); s.cfg.maxConns > 0 && n > int64(s.cfg.maxConns) {
+		s.active.Add(-1)
+		return "", &handshake.Error{Status: http.StatusServiceUnavailable, Reason: "too many connections", Header: http.Header{"Retry-After": {"5"}}}
+	}
+	return backend, nil
+}
+
+// dialBackend connects to backend for client, and sends the PROXY line first with
+// -proxy-protocol. A backend that cannot be reached gets the client a 502 rather than a 101
+// and a close.
+func (s *server) dialBackend(client netip.AddrPort, backend string) (*net.TCPConn, *handshake.Error) {
+	unreachable := &handshake.Error{Status: http.StatusBadGateway, Reason: "the backend cannot be reached"}
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.dialTimeout)
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "tcp", backend)
+	cancel()
+	if err != nil {
+		s.log.Printf("%s: backend %s: %v", client, backend, err)
+		return nil, unreachable
+	}
+	tcp := nc.(*net.TCPConn)
+	if s.cfg.proxyProtocol {
+		tcp.SetWriteDeadline(time.Now().Add(s.cfg.dialTimeout))
+		if _, err := tcp.Write(proxyHeader(client, tcp.RemoteAddr())); err != nil {
+			tcp.Close()
+			return nil, unreachable
+		}
+		tcp.SetWriteDeadline(time.Time{})
+	}
+	return tcp, nil
+}
+
+// open makes the bridge of an upgraded client c and its backend connection tcp, and registers
+// it; during shutdown it closes both with 1001 instead and returns nil.
+func (s *server) open(c *conn.Conn, tcp *net.TCPConn, client netip.AddrPort, backend, path string) *bridge {
+	b := &bridge{c: c, tcp: tcp, client: client, backend: backend, path: path, start: time.Now(), http2: c.OverHTTP2()}
 	if !s.track(b) {
 		c.Close(frame.CloseGoingAway, "server shutting down")
 		tcp.Close()
-		return
+		return nil
 	}
 	if s.cfg.verbose {
 		s.log.Printf("%s: open path=%s backend=%s subprotocol=%q", client, b.path, backend, c.Subprotocol())
 	}
-	relaying = true
-	if b.http2 {
-		// Over HTTP/2 the WebSocket is this request's stream, which ends when the handler
-		// returns: the relay runs here.
-		s.serveBridge(b)
-		return
-	}
-	// Over HTTP/1.1 the connection is the Conn's now. The handshake has grown this
-	// goroutine's stack, which a goroutine keeps for good; the relay, which an idle
-	// connection spends its life in, runs in a fresh one, whose stack starts at 2 KiB.
-	go s.serveBridge(b)
+	return b
 }
 
 // serveBridge relays b until both its sides are done, then lets go of it and logs it.
@@ -561,14 +637,12 @@ func isUpgradeRequest(r *http.Request) bool {
 	return false
 }
 
-// offersOneOf reports whether the client offers one of protocols in Sec-WebSocket-Protocol.
-func offersOneOf(r *http.Request, protocols []string) bool {
-	for _, v := range r.Header.Values("Sec-WebSocket-Protocol") {
-		for _, offered := range splitList(v) {
-			for _, p := range protocols {
-				if offered == p {
-					return true
-				}
+// offersOneOf reports whether the subprotocols a client offered include one of protocols.
+func offersOneOf(offered, protocols []string) bool {
+	for _, o := range offered {
+		for _, p := range protocols {
+			if o == p {
+				return true
 			}
 		}
 	}

@@ -3,17 +3,17 @@ package main
 import (
 	"fmt"
 	"net"
-	"net/http"
 	"net/netip"
 	"strings"
 )
 
-// clientAddr returns the address of the client behind r: the TCP peer's, unless that peer is a
-// trusted proxy, in which case X-Forwarded-For is read from its end, each trusted hop giving
+// clientAddr returns the address of the client behind a request from the TCP peer remoteAddr:
+// the peer's, unless it is a trusted proxy, in which case the X-Forwarded-For fields forwarded
+// are read from their end, each trusted hop giving
 // way to the address before it (RFC 7239 §5.2 describes the same chain for Forwarded). A
 // header from an untrusted peer is ignored: anyone can write one.
-func clientAddr(r *http.Request, trusted []netip.Prefix) netip.AddrPort {
-	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+func clientAddr(remoteAddr string, forwarded []string, trusted []netip.Prefix) netip.AddrPort {
+	peer, err := netip.ParseAddrPort(remoteAddr)
 	if err != nil {
 		return netip.AddrPort{}
 	}
@@ -23,7 +23,7 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) netip.AddrPort {
 	if !isTrusted(peer.Addr(), trusted) {
 		return peer
 	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	hops := strings.Split(strings.Join(forwarded, ","), ",")
 	client := peer
 	for i := len(hops) - 1; i >= 0; i-- {
 		addr, ok := parseHop(strings.TrimSpace(hops[i]))

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"net"
-	"net/http"
 	"net/netip"
 	"strings"
 	"testing"
@@ -29,8 +28,7 @@ func FuzzForwarded(f *testing.F) {
 		&net.TCPAddr{IP: net.IPv6loopback, Port: 1883},
 	}
 	f.Fuzz(func(t *testing.T, remote, forwarded string) {
-		r := &http.Request{RemoteAddr: remote, Header: http.Header{"X-Forwarded-For": {forwarded}}}
-		got := clientAddr(r, trusted)
+		got := clientAddr(remote, []string{forwarded}, trusted)
 		peer, err := netip.ParseAddrPort(remote)
 		switch {
 		case err != nil:

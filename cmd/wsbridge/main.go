@@ -16,6 +16,9 @@ import (
 	// WebSocket over HTTP/2 (RFC 8441) on the TLS listener: net/http's HTTP/2 server accepts
 	// extended CONNECT only with GODEBUG=http2xconnect=1, which this sets before net/http starts.
 	_ "github.com/rfc6455/ws/internal/xconnect"
+
+	"github.com/rfc6455/ws/handshake"
+	"github.com/rfc6455/ws/internal/front"
 )
 
 func main() {
@@ -73,14 +76,30 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		}
 		s.log.Printf("listening on %s://%s%s → %s", scheme, ln.Addr(), path, backend)
 	}
+	// HTTP/1.1 WebSocket handshakes are answered by serveHandshake, on the raw connection;
+	// everything else (HTTP/2 and its WebSockets, other requests) goes to srv.
+	door := front.New(front.Config{
+		HandshakeTimeout: s.cfg.handshakeTimeout,
+		IsWebSocket:      func(req *handshake.Request) bool { return req.HasToken("Upgrade", "websocket") },
+		ServeWebSocket:   s.serveHandshake,
+		Log:              s.log,
+	}, ln.Addr())
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(door.HTTPListener()) }()
+	accepted := make(chan error, 1)
+	go func() { accepted <- door.Serve(ln) }()
 
 	select {
 	case err := <-served:
+		ln.Close()
+		return err
+	case err := <-accepted:
+		srv.Close()
 		return err
 	case <-ctx.Done():
 	}
+	ln.Close()
+	<-accepted
 	s.log.Print("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.shutdownTimeout)
 	defer cancel()
