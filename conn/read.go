@@ -42,7 +42,7 @@ func (c *Conn) ReadMessage(buf []byte) (frame.Opcode, []byte, error) {
 // readMessage is ReadMessage's work; *reserved counts what it took from the inflate budget.
 func (c *Conn) readMessage(buf []byte, reserved *int64) (frame.Opcode, []byte, error) {
 	buf = buf[:0]
-	if err := c.beginMessage(); err != nil {
+	if err := c.beginMessage(false); err != nil {
 		return 0, buf, err
 	}
 	for {
@@ -116,15 +116,45 @@ func (c *Conn) growInflated(buf []byte, reserved *int64) ([]byte, error) {
 func (c *Conn) NextReader() (frame.Opcode, io.Reader, error) {
 	c.readMu.Lock()
 	defer c.unlockRead(true)
-	if err := c.beginMessage(); err != nil {
+	if err := c.beginMessage(false); err != nil {
 		return 0, nil, err
 	}
+	return c.messageOp, c.newReader(), nil
+}
+
+// ErrNoMessage is what PollReader returns when the input it read ran out, between frames, before
+// a data message began: it held nothing, or only control frames, which PollReader has handled.
+// The Conn is as usable as before.
+var ErrNoMessage = errors.New("conn: no message has begun")
+
+// PollReader is NextReader for a caller that waits for input itself, such as an event loop that
+// watches many sockets with epoll and hands a connection to a goroutine only while its socket
+// is readable: an idle connection then holds no goroutine and no stack. It reads the connection
+// only if nothing is buffered, and then once, a read that waits only while nothing has arrived at
+// all; it handles the control frames it finds (answering pings, §5.5.2), and returns the next
+// data message as NextReader does, or ErrNoMessage once the input runs out between frames. A
+// frame or message that has begun is read whole, waiting for its bytes as NextReader does.
+//
+// Keepalive (UpgradeOptions.PingInterval) sends its pings and checks their answers inside reads:
+// a caller that keeps the connection waiting in its own loop must call PollReader again within
+// PingInterval of the last, even if nothing arrives, and then it waits for the answer.
+func (c *Conn) PollReader() (frame.Opcode, io.Reader, error) {
+	c.readMu.Lock()
+	defer c.unlockRead(true)
+	if err := c.beginMessage(true); err != nil {
+		return 0, nil, err
+	}
+	return c.messageOp, c.newReader(), nil
+}
+
+// newReader returns the reader of the message beginMessage began. The caller holds readMu.
+func (c *Conn) newReader() io.Reader {
 	// The readers live in the Conn, so that NextReader does not allocate. Consecutive messages
 	// use alternate readers: the reader of the previous message then still holds its own seq and
 	// reports errStaleReader instead of reading this message.
 	r := &c.readers[c.messageSeq%2]
 	*r = messageReader{c: c, seq: c.messageSeq}
-	return c.messageOp, r, nil
+	return r
 }
 
 // messageReader reads one message's payload across its frames.
@@ -174,8 +204,10 @@ func (c *Conn) readBody(p []byte) (int, error) {
 }
 
 // beginMessage discards what is left of a message the caller stopped reading and reads up to the
-// first data frame of the next message. The caller holds readMu.
-func (c *Conn) beginMessage() error {
+// first data frame of the next message. With poll (PollReader) it reads from the connection only
+// if nothing was buffered, once, and returns ErrNoMessage when the input runs out between
+// frames. The caller holds readMu.
+func (c *Conn) beginMessage(poll bool) error {
 	if c.readErr != nil {
 		return c.readErr
 	}
@@ -185,8 +217,13 @@ func (c *Conn) beginMessage() error {
 		}
 	}
 	c.messageSeq++
+	mayRead := !poll || c.br.Buffered() == 0
 	for {
 		if c.br.Buffered() == 0 {
+			if !mayRead {
+				return ErrNoMessage
+			}
+			mayRead = !poll
 			// Wait for the next message here, high on the reading goroutine's stack, rather
 			// than in the frame parser below: what a goroutine's stack grows to, it keeps, and
 			// an idle connection's goroutine is waiting right here. So it waits here after a

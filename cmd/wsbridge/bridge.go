@@ -28,6 +28,7 @@ type server struct {
 	cfg     config
 	log     *log.Logger
 	upgrade conn.UpgradeOptions
+	parker  *parker // holds the directions of idle bridges; nil parks none
 
 	active atomic.Int64 // bridges open, for -max-conns
 
@@ -197,7 +198,10 @@ func (s *server) dialBackend(client netip.AddrPort, backend string) (*net.TCPCon
 // open makes the bridge of an upgraded client c and its backend connection tcp, and registers
 // it; during shutdown it closes both with 1001 instead and returns nil.
 func (s *server) open(c *conn.Conn, tcp *net.TCPConn, client netip.AddrPort, backend, path string) *bridge {
-	b := &bridge{c: c, tcp: tcp, client: client, backend: backend, path: path, start: time.Now(), http2: c.OverHTTP2()}
+	b := &bridge{srv: s, c: c, tcp: tcp, client: client, backend: backend, path: path, start: time.Now(), http2: c.OverHTTP2()}
+	if b.http2 {
+		b.finished = make(chan struct{})
+	}
 	if !s.track(b) {
 		c.Close(frame.CloseGoingAway, "server shutting down")
 		tcp.Close()
@@ -209,16 +213,14 @@ func (s *server) open(c *conn.Conn, tcp *net.TCPConn, client netip.AddrPort, bac
 	return b
 }
 
-// serveBridge relays b until both its sides are done, then lets go of it and logs it.
-//
-// Its frame, relay's and clientToBackend's are small, and each message's work is done in
-// functions they call: the goroutine of an idle bridge waits for the client under these
-// frames, and a goroutine keeps the stack it has grown to. (With the log line formatted here
-// and the config passed by value, the wait alone took the stack past 2 KiB, which the runtime
-// doubles.)
+// serveBridge relays b until both its directions are done, or park; the one that ends last
+// lets go of the bridge and logs it (endBridge). Over HTTP/2 it returns only then, since the
+// stream ends with its handler.
 func (s *server) serveBridge(b *bridge) {
-	b.relay(&s.cfg)
-	s.endBridge(b)
+	b.relay()
+	if b.finished != nil {
+		<-b.finished
+	}
 }
 
 // endBridge forgets a bridge whose relay is over and logs its summary.
@@ -269,6 +271,7 @@ func (s *server) closeAll(ctx context.Context) error {
 	case <-ctx.Done():
 		s.mu.Lock()
 		for b := range s.bridges {
+			b.wakeAll()
 			b.c.CloseNow()
 			b.tcp.Close()
 		}
@@ -279,6 +282,7 @@ func (s *server) closeAll(ctx context.Context) error {
 
 // A bridge is one WebSocket client relayed to one TCP connection to its backend.
 type bridge struct {
+	srv     *server
 	c       *conn.Conn
 	tcp     *net.TCPConn
 	client  netip.AddrPort
@@ -290,49 +294,153 @@ type bridge struct {
 	up, down     atomic.Int64 // bytes client→backend, backend→client
 	lastActivity atomic.Int64 // unix nanoseconds
 
+	// The two directions, each run by a goroutine of its own while it has something to do and
+	// parked (see parker) while it waits for input; directions counts those not yet done.
+	fromClient, fromBackend side
+	directions              atomic.Int32
+	finished                chan struct{} // closed once both are done; over HTTP/2 only
+
 	mu       sync.Mutex
 	ended    string      // why end closed the bridge from outside the relay; guarded by mu
+	closing  bool        // the bridge is ending: no direction parks any more; guarded by mu
 	done     bool        // the relay is over: end does nothing; guarded by mu
 	idle     *time.Timer // guarded by mu
+	ping     *time.Timer // wakes a parked client side for keepalive; guarded by mu
 	closeErr error       // how the client's side ended, from the reading goroutine
 	downErr  error       // how the backend's side ended, from the writing goroutine
 
-	// Of the reading goroutine (clientToBackend): bytes for the backend, in the pooled buffer
-	// *pooled, held only while there is something to send.
+	// Of the client side: bytes for the backend, in the pooled buffer *pooled, held only while
+	// there is something to send.
 	out    []byte
 	pooled *[]byte
 }
 
-// relay copies in both directions until both are done. Each direction holds one buffer and
-// waits on the other side before it reads more: a client that does not read stops the bridge
-// reading from the backend (so TCP's flow control slows the backend), and a backend that does
-// not read stops it reading from the client; nothing queues without bound.
-func (b *bridge) relay(cfg *config) {
+// A side is one direction of a bridge: what the parker needs to watch its socket and to start it
+// again.
+type side struct {
+	b          *bridge
+	waiter     *readWaiter // of the socket the direction reads; nil if it cannot park
+	fd         int32       // the socket's descriptor, or -1
+	seq        uint32      // of the direction's latest parking; the parker's
+	registered bool        // the socket is in the parker's epoll; guarded by b.mu
+	parked     bool        // guarded by b.mu
+	run        func()      // continues the direction, on the goroutine the parker starts
+}
+
+func (s *side) init(b *bridge, c *net.TCPConn, run func()) {
+	s.b, s.run, s.fd = b, run, -1
+	if c != nil && b.srv.parker != nil {
+		s.waiter = newReadWaiter(c)
+		s.fd = s.waiter.fd()
+	}
+}
+
+// relay starts both directions; it returns when the client's side parks or is done. Each
+// direction holds one buffer and waits on the other side before it reads more: a client that
+// does not read stops the bridge reading from the backend (so TCP's flow control slows the
+// backend), and a backend that does not read stops it reading from the client; nothing queues
+// without bound.
+func (b *bridge) relay() {
 	b.touch()
+	cfg := &b.srv.cfg
 	if cfg.idleTimeout > 0 {
 		b.mu.Lock()
 		timeout := cfg.idleTimeout
 		b.idle = time.AfterFunc(timeout, func() { b.checkIdle(timeout) })
 		b.mu.Unlock()
 	}
-	defer func() {
-		b.mu.Lock()
-		b.done = true
-		if b.idle != nil {
-			b.idle.Stop()
-		}
-		b.mu.Unlock()
-	}()
-	down := make(chan struct{})
-	writeTimeout := cfg.writeTimeout
-	go func() {
-		defer close(down)
-		b.backendToClient(writeTimeout)
-	}()
+	// The client's side parks only on a plain TCP connection, whose bytes are all in the Conn's
+	// buffer or the socket: TLS keeps records of its own, and an HTTP/2 stream is net/http's.
+	clientTCP, _ := b.c.NetConn().(*net.TCPConn)
+	b.fromClient.init(b, clientTCP, b.clientToBackend)
+	b.fromBackend.init(b, b.tcp, b.backendToClient)
+	b.directions.Store(2)
+	go b.backendToClient()
 	b.clientToBackend()
-	<-down
+}
+
+// park parks direction s if its socket has nothing to read, and reports whether it did: its
+// goroutine must then return, and the parker starts another when there is input.
+func (b *bridge) park(s *side) bool {
+	if s.waiter == nil || s.waiter.Ready() {
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closing || !b.srv.parker.park(s) {
+		return false
+	}
+	s.parked = true
+	if interval := b.srv.cfg.pingInterval; s == &b.fromClient && interval > 0 {
+		// Keepalive pings from within the client side's reads (conn.PollReader): a parked
+		// client side is woken when the next check is due.
+		if b.ping == nil {
+			b.ping = time.AfterFunc(interval+keepaliveSlack, func() { b.resume(&b.fromClient) })
+		} else {
+			b.ping.Reset(interval + keepaliveSlack)
+		}
+	}
+	return true
+}
+
+// keepaliveSlack is how much later than the Conn's keepalive check a parked client side wakes,
+// so that the check is due when its read begins.
+const keepaliveSlack = 10 * time.Millisecond
+
+// resume continues the parked direction s on a new goroutine, unless it is running already.
+func (b *bridge) resume(s *side) {
+	b.mu.Lock()
+	parked := s.parked
+	s.parked = false
+	b.mu.Unlock()
+	if parked {
+		go s.run()
+	}
+}
+
+// wakeAll starts the bridge's ending: no direction parks from now on, and a parked one continues,
+// to see the end in its read. It comes before anything closes a socket of the bridge, or sends
+// a close frame (whose closing handshake the Conn times out by closing its socket): a parked
+// socket that closed would never be reported.
+func (b *bridge) wakeAll() {
+	b.mu.Lock()
+	b.closing = true
+	wake := [2]*side{}
+	for i, s := range [...]*side{&b.fromClient, &b.fromBackend} {
+		if s.parked {
+			s.parked = false
+			b.srv.parker.forget(s)
+			wake[i] = s
+		}
+	}
+	b.mu.Unlock()
+	for _, s := range wake {
+		if s != nil {
+			go s.run()
+		}
+	}
+}
+
+// directionDone is called by each direction as it ends; the last lets go of the bridge.
+func (b *bridge) directionDone() {
+	if b.directions.Add(-1) > 0 {
+		return
+	}
+	b.mu.Lock()
+	b.done = true
+	if b.idle != nil {
+		b.idle.Stop()
+	}
+	if b.ping != nil {
+		b.ping.Stop()
+	}
+	b.mu.Unlock()
 	b.tcp.Close()
 	b.c.CloseNow()
+	b.srv.endBridge(b)
+	if b.finished != nil {
+		close(b.finished)
+	}
 }
 
 func (b *bridge) touch() { b.lastActivity.Store(time.Now().UnixNano()) }
@@ -362,6 +470,7 @@ func (b *bridge) end(code frame.CloseCode, reason string) {
 	}
 	b.ended = reason
 	b.mu.Unlock()
+	b.wakeAll()
 	b.c.CloseWrite(code, reason)
 	b.tcp.Close()
 }
@@ -373,9 +482,9 @@ func (b *bridge) endedBy() string {
 	return b.ended
 }
 
-// clientToBackend writes each binary message's bytes to the backend, in order. It returns when
-// the client's side ends; after a close frame from the client it ends the backend's input with
-// a FIN (TCP's half-close), so the backend can finish what it is sending.
+// clientToBackend writes each binary message's bytes to the backend, in order, until the
+// client's side ends, or parks. After a close frame from the client it ends the backend's input
+// with a FIN (TCP's half-close), so the backend can finish what it is sending.
 //
 // Messages that arrive together go to the backend together: while the Conn has more input
 // buffered, their bytes gather in one buffer (from a pool, held only while there is something
@@ -383,14 +492,21 @@ func (b *bridge) endedBy() string {
 // connection one write rather than one each. (A client that stops in the middle of a frame
 // holds back the messages before it that share the buffer: its own bytes, no one else's.)
 func (b *bridge) clientToBackend() {
-	defer b.releaseOut()
 	for {
-		op, r, err := b.c.NextReader()
+		if b.c.Buffered() == 0 && b.park(&b.fromClient) {
+			return
+		}
+		op, r, err := b.c.PollReader()
+		if err == conn.ErrNoMessage {
+			continue // control frames only, handled
+		}
 		if err != nil {
 			b.clientEnded(err)
 			return
 		}
 		if !b.relayMessage(op, r) {
+			b.releaseOut()
+			b.directionDone()
 			return
 		}
 	}
@@ -402,10 +518,13 @@ func (b *bridge) clientToBackend() {
 //
 //go:noinline
 func (b *bridge) clientEnded(err error) {
+	b.wakeAll()
 	b.closeErr = err
 	b.sendOut()
+	b.releaseOut()
 	b.tcp.CloseWrite()
 	b.tcp.SetReadDeadline(time.Now().Add(backendLinger))
+	b.directionDone()
 }
 
 // relayMessage adds the message of type op that r reads to the bytes for the backend, and
@@ -418,6 +537,7 @@ func (b *bridge) relayMessage(op frame.Opcode, r io.Reader) bool {
 	if op != frame.OpBinary {
 		// MQTT 5.0 §6 (and 3.1.1 §6): control packets travel in binary messages only; the
 		// bytes of a TCP service have no text form.
+		b.wakeAll()
 		b.sendOut()
 		b.c.Close(frame.CloseUnsupportedData, "binary messages only")
 		b.closeErr = errors.New("a text message")
@@ -439,6 +559,7 @@ func (b *bridge) relayMessage(op frame.Opcode, r io.Reader) bool {
 			break
 		}
 		if rerr != nil {
+			b.wakeAll()
 			b.closeErr = rerr
 			b.tcp.Close()
 			return false
@@ -449,6 +570,7 @@ func (b *bridge) relayMessage(op frame.Opcode, r io.Reader) bool {
 		b.releaseOut()
 	}
 	if werr != nil {
+		b.wakeAll()
 		if b.endedBy() == "" {
 			// The backend went away while the client sent: 1014, a gateway's bad answer
 			// (IANA's registry of close codes, RFC 6455 §11.7).
@@ -511,17 +633,24 @@ const (
 	maxReadBuffer = 256 << 10
 )
 
-// backendToClient sends what the backend writes as binary messages, one per read. When the
-// backend ends its output (FIN) the client gets a close frame with 1000; the reading side goes
-// on until the client's answer.
-func (b *bridge) backendToClient(writeTimeout time.Duration) {
-	waiter := newReadWaiter(b.tcp)
+// backendToClient sends what the backend writes as binary messages, one per read, until the
+// backend's side ends, or parks. When the backend ends its output (FIN) the client gets a close
+// frame with 1000; the client's side goes on until the client's answer.
+func (b *bridge) backendToClient() {
+	writeTimeout := b.srv.cfg.writeTimeout
+	waiter := b.fromBackend.waiter
+	if waiter == nil {
+		waiter = newReadWaiter(b.tcp)
+	}
 	size, small := minReadBuffer, 0
 	for {
-		// Wait without a buffer, and read into one from the pool only once there is
-		// something to read; a backend sending in bulk is read again at once.
+		// Wait without a buffer, parked or in the poller, and read into one from the pool only
+		// once there is something to read; a backend sending in bulk is read again at once.
 		var err error
 		if size == minReadBuffer {
+			if b.park(&b.fromBackend) {
+				return
+			}
 			err = waiter.Wait()
 		}
 		var n int
@@ -546,12 +675,14 @@ func (b *bridge) backendToClient(writeTimeout time.Duration) {
 					werr = b.c.WriteMessageInPlace(frame.OpBinary, message)
 				}
 				if werr != nil {
-					// The client is gone, or has not read for writeTimeout: the reading
+					// The client is gone, or has not read for writeTimeout: the client's
 					// side sees the end too.
 					readBuffers.put(buf)
+					b.wakeAll()
 					b.downErr = werr
 					b.tcp.Close()
 					b.c.CloseNow()
+					b.directionDone()
 					return
 				}
 			}
@@ -568,20 +699,29 @@ func (b *bridge) backendToClient(writeTimeout time.Duration) {
 			}
 		}
 		if err != nil {
-			b.downErr = err
-			switch {
-			case errors.Is(err, io.EOF):
-				// The backend closed: so does the WebSocket, normally (RFC 6455 §7.4.1).
-				b.c.CloseWrite(frame.CloseNormal, "")
-			case errors.Is(err, net.ErrClosed), errors.Is(err, os.ErrDeadlineExceeded):
-				// Closed on this side (by the relay, shutdown or the idle timer), or the
-				// client has gone and the backend's linger is over.
-			default:
-				b.c.CloseWrite(frame.CloseBadGateway, "backend connection lost")
-			}
+			b.backendEnded(err)
 			return
 		}
 	}
+}
+
+// backendEnded ends the backend's side after err, which ended its input.
+//
+//go:noinline
+func (b *bridge) backendEnded(err error) {
+	b.wakeAll()
+	b.downErr = err
+	switch {
+	case errors.Is(err, io.EOF):
+		// The backend closed: so does the WebSocket, normally (RFC 6455 §7.4.1).
+		b.c.CloseWrite(frame.CloseNormal, "")
+	case errors.Is(err, net.ErrClosed), errors.Is(err, os.ErrDeadlineExceeded):
+		// Closed on this side (by the relay, shutdown or the idle timer), or the client has
+		// gone and the backend's linger is over.
+	default:
+		b.c.CloseWrite(frame.CloseBadGateway, "backend connection lost")
+	}
+	b.directionDone()
 }
 
 // backendLinger is how long a backend may go on sending after the client's close.

@@ -41,6 +41,9 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// count returns how many times s appears in the log.
+func (b *syncBuffer) count(s string) int { return strings.Count(b.String(), s) }
+
 // waitFor waits until the log has a line containing every one of wants.
 func (b *syncBuffer) waitFor(t *testing.T, wants ...string) string {
 	t.Helper()

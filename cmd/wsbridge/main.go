@@ -76,6 +76,8 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		}
 		s.log.Printf("listening on %s://%s%s → %s", scheme, ln.Addr(), path, backend)
 	}
+	s.parker = newParker()
+	defer s.parker.close()
 	// HTTP/1.1 WebSocket handshakes are answered by serveHandshake, on the raw connection;
 	// everything else (HTTP/2 and its WebSockets, other requests) goes to srv.
 	door := front.New(front.Config{

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"io"
 	"net"
 	"runtime"
 	"sync"
@@ -11,102 +13,190 @@ import (
 	"github.com/rfc6455/ws/frame"
 )
 
-// TestIdleStack checks what an idle bridge's two goroutines cost: each must keep the runtime's
-// smallest stack, 2 KiB, whether nothing has moved yet or bytes have gone each way. A goroutine
-// keeps a stack it grew, so a frame too many above a wait (see serveBridge) doubles the memory
-// of every idle bridge; the stacks the runtime counts show it.
-func TestIdleStack(t *testing.T) {
+// heldBackend accepts connections and holds them from one goroutine, writing down bytes to each
+// first, so that the goroutines a test counts are the bridge's alone.
+type heldBackend struct {
+	ln   net.Listener
+	mu   sync.Mutex
+	held []net.Conn
+}
+
+func newHeldBackend(t *testing.T, down int) *heldBackend {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &heldBackend{ln: ln}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if down > 0 {
+				c.Write(make([]byte, down))
+			}
+			h.mu.Lock()
+			h.held = append(h.held, c)
+			h.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		h.mu.Lock()
+		for _, c := range h.held {
+			c.Close()
+		}
+		h.mu.Unlock()
+	})
+	return h
+}
+
+func (h *heldBackend) conns() []net.Conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]net.Conn(nil), h.held...)
+}
+
+// waitGoroutines waits until at most want goroutines run, and fails the test after a few seconds.
+func waitGoroutines(t *testing.T, what string, want int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > want; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d goroutines, want %d", what, runtime.NumGoroutine(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestIdleParks checks that an idle bridge holds no goroutine, and so no stack: both its
+// directions park (see parker) once neither socket has anything to read, whether nothing has
+// moved yet or bytes have gone each way; and that a parked bridge wakes for input on either
+// side, relays it, and parks again. Before the parker each idle bridge held two goroutines,
+// 4 KiB of stack at the least.
+func TestIdleParks(t *testing.T) {
 	if raceEnabled {
-		t.Skip("the race detector enlarges every frame")
+		t.Skip("the race detector enlarges every stack")
 	}
 	for _, tc := range []struct {
 		name     string
 		up, down bool // the client sends 100 bytes; the backend sends 100 bytes
-		warmUp   bool // not measured: fills the runtime's pools of stacks
 	}{
-		{name: "warm-up", up: true, down: true, warmUp: true},
 		{name: "nothing moved"},
 		{name: "100 B each way", up: true, down: true},
 	} {
-		// The backend holds its connections from one goroutine, so that only the bridge's
-		// goroutines are counted.
-		var mu sync.Mutex
-		var held []net.Conn
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
+		t.Run(tc.name, func(t *testing.T) {
+			down := 0
+			if tc.down {
+				down = 100
+			}
+			backend := newHeldBackend(t, down)
+			b := startBridge(t, "-backend", backend.ln.Addr().String(), "-ping-interval", "0")
+			const bridges = 300
+			runtime.GC()
+			var before runtime.MemStats
+			runtime.ReadMemStats(&before)
+			goroutines := runtime.NumGoroutine()
+			var clients []*conn.Conn
+			for range bridges {
+				c := dial(t, b.url, nil)
+				clients = append(clients, c)
+				if tc.up {
+					if err := c.WriteMessage(frame.OpBinary, make([]byte, 100)); err != nil {
+						t.Fatal(err)
+					}
 				}
 				if tc.down {
-					c.Write(make([]byte, 100))
+					readBytes(t, c, 100)
 				}
-				mu.Lock()
-				held = append(held, c)
-				mu.Unlock()
 			}
-		}()
-		b := startBridge(t, "-backend", ln.Addr().String(), "-ping-interval", "0")
-		const bridges = 300
-		runtime.GC()
-		var before runtime.MemStats
-		runtime.ReadMemStats(&before)
-		goroutines := runtime.NumGoroutine()
-		var clients []*conn.Conn
-		for range bridges {
-			c := dial(t, b.url, nil)
-			clients = append(clients, c)
-			if tc.up {
-				if err := c.WriteMessage(frame.OpBinary, make([]byte, 100)); err != nil {
+			waitGoroutines(t, "idle bridges", goroutines)
+			runtime.GC()
+			var after runtime.MemStats
+			runtime.ReadMemStats(&after)
+			t.Logf("%s: %d goroutines for %d idle bridges; stack in use %+.0f bytes per bridge", tc.name,
+				runtime.NumGoroutine()-goroutines, bridges, (float64(after.StackInuse)-float64(before.StackInuse))/bridges)
+
+			// Wake every bridge from both sides: the client's bytes reach the backend, and
+			// the backend's reach the client.
+			held := backend.conns()
+			if len(held) != bridges {
+				t.Fatalf("the backend holds %d connections, want %d", len(held), bridges)
+			}
+			for _, c := range clients {
+				if err := c.WriteMessage(frame.OpBinary, []byte("wake up")); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if tc.down {
-				readBytes(t, c, 100)
+			for _, nc := range held {
+				want := []byte("wake up")
+				if tc.up {
+					want = append(make([]byte, 100), want...)
+				}
+				got := make([]byte, len(want))
+				nc.SetReadDeadline(time.Now().Add(testTimeout))
+				if _, err := io.ReadFull(nc, got); err != nil || !bytes.Equal(got, want) {
+					t.Fatalf("the backend read %q, %v; want %q", got, err, want)
+				}
+				if _, err := nc.Write([]byte("back")); err != nil {
+					t.Fatal(err)
+				}
 			}
-		}
-		// Two goroutines a bridge, once net/http's goroutine of each connection has returned
-		// from the handler.
-		for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() != goroutines+2*bridges; {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d goroutines, want %d", runtime.NumGoroutine(), goroutines+2*bridges)
+			for _, c := range clients {
+				if got := readBytes(t, c, 4); string(got) != "back" {
+					t.Fatalf("the client read %q, want %q", got, "back")
+				}
 			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		if tc.up {
-			// Wait for the client's bytes to have gone through.
-			time.Sleep(100 * time.Millisecond)
-		}
-		runtime.GC()
-		var after runtime.MemStats
-		runtime.ReadMemStats(&after)
-		per := float64(after.StackInuse-before.StackInuse) / bridges
-		t.Logf("%s: %.0f bytes of stack per idle bridge (two goroutines)", tc.name, per)
-		// 4 KiB, and some of the stacks of net/http's goroutines, which served the handshakes
-		// and ended, still in the runtime's pools: 4.5 to 5 KiB here. With one of the two
-		// goroutines at 4 KiB it was 6.5 KiB.
-		if !tc.warmUp && per > 5.5*(1<<10) {
-			t.Errorf("%s: %.0f bytes of stack per idle bridge, want 4 KiB (2 KiB a goroutine)", tc.name, per)
-		}
-		ln.Close()
-		for _, c := range clients {
-			c.CloseNow()
-		}
-		mu.Lock()
-		for _, c := range held {
-			c.Close()
-		}
-		mu.Unlock()
-		// The bridges end with their backends: wait for their goroutines to be gone.
-		for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > goroutines; {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d goroutines after the backends closed, want %d", runtime.NumGoroutine(), goroutines)
+			waitGoroutines(t, "bridges idle again", goroutines)
+
+			for _, c := range clients {
+				c.CloseNow()
 			}
-			time.Sleep(10 * time.Millisecond)
-		}
+			for _, nc := range held {
+				nc.Close()
+			}
+			for deadline := time.Now().Add(testTimeout); b.logs.count("backend_end=") < bridges; {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d of %d bridges ended after their clients left", b.logs.count("backend_end="), bridges)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
 	}
+}
+
+// TestParkedKeepalive: a parked client side still gets keepalive's pings, since the bridge wakes
+// it when a check is due (conn.PollReader): a client that answers stays connected, and one that
+// never reads, and so never answers, is closed when its ping times out.
+func TestParkedKeepalive(t *testing.T) {
+	b := startBridge(t, "-backend", backend(t, echoBackend), "-ping-interval", "100ms", "-ping-timeout", "300ms")
+	answering := dial(t, b.url, nil)
+	var mu sync.Mutex
+	pings := 0
+	answering.SetPingHandler(func([]byte) {
+		mu.Lock()
+		pings++
+		mu.Unlock()
+	})
+	go func() {
+		for {
+			if _, _, err := answering.ReadMessage(nil); err != nil {
+				return
+			}
+		}
+	}()
+	silent := dial(t, b.url, nil) // never reads: its pongs never go out
+	defer silent.CloseNow()
+	b.logs.waitFor(t, "client=close=1006")
+	time.Sleep(300 * time.Millisecond)
+	mu.Lock()
+	got := pings
+	mu.Unlock()
+	if got < 3 {
+		t.Errorf("the answering client got %d pings, want one per 100 ms", got)
+	}
+	if n := b.logs.count("backend_end="); n != 1 {
+		t.Errorf("%d bridges ended, want only the silent client's:\n%s", n, b.logs)
+	}
+	answering.CloseNow()
 }

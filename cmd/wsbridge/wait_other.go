@@ -12,3 +12,7 @@ func newReadWaiter(*net.TCPConn) *readWaiter { return nil }
 func (w *readWaiter) Wait() error { return nil }
 
 func (w *readWaiter) Readable() bool { return false }
+
+func (w *readWaiter) Ready() bool { return true }
+
+func (w *readWaiter) fd() int32 { return -1 }

@@ -48,6 +48,29 @@ func (w *readWaiter) Readable() bool {
 	return readable
 }
 
+// Ready reports whether a read would return at once, without waiting: bytes have arrived, or
+// the end of the stream, or an error.
+func (w *readWaiter) Ready() bool {
+	if w == nil {
+		return true
+	}
+	ready := true
+	w.raw.Read(func(fd uintptr) bool {
+		ready = w.ready(fd)
+		return true
+	})
+	return ready
+}
+
+// fd returns the connection's descriptor, for the parker, or -1.
+func (w *readWaiter) fd() int32 {
+	fd := int32(-1)
+	if w != nil {
+		w.raw.Control(func(d uintptr) { fd = int32(d) })
+	}
+	return fd
+}
+
 // ready is the poller's callback: a peek at one byte, which tells whether the socket is
 // readable; false asks the poller to wait for it.
 func (w *readWaiter) ready(fd uintptr) bool {
