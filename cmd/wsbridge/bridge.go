@@ -498,7 +498,16 @@ func (b *bridge) clientToBackend() {
 		}
 		op, r, err := b.c.PollReader()
 		if err == conn.ErrNoMessage {
-			continue // control frames only, handled
+			// Control frames only, handled: the bytes of the messages before them, held
+			// while more input was buffered, go now, before the side waits.
+			if werr := b.sendOut(); werr != nil {
+				b.backendLost(werr)
+				b.releaseOut()
+				b.directionDone()
+				return
+			}
+			b.releaseOut()
+			continue
 		}
 		if err != nil {
 			b.clientEnded(err)
@@ -570,17 +579,24 @@ func (b *bridge) relayMessage(op frame.Opcode, r io.Reader) bool {
 		b.releaseOut()
 	}
 	if werr != nil {
-		b.wakeAll()
-		if b.endedBy() == "" {
-			// The backend went away while the client sent: 1014, a gateway's bad answer
-			// (IANA's registry of close codes, RFC 6455 §11.7).
-			b.c.Close(frame.CloseBadGateway, "backend connection lost")
-		}
-		b.closeErr = fmt.Errorf("backend: %w", werr)
-		b.tcp.Close()
+		b.backendLost(werr)
 		return false
 	}
 	return true
+}
+
+// backendLost ends the client's side after a write to the backend failed with err.
+//
+//go:noinline
+func (b *bridge) backendLost(err error) {
+	b.wakeAll()
+	if b.endedBy() == "" {
+		// The backend went away while the client sent: 1014, a gateway's bad answer (IANA's
+		// registry of close codes, RFC 6455 §11.7).
+		b.c.Close(frame.CloseBadGateway, "backend connection lost")
+	}
+	b.closeErr = fmt.Errorf("backend: %w", err)
+	b.tcp.Close()
 }
 
 // sendOut writes the bytes gathered for the backend.

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"runtime"
 	"sync"
@@ -199,4 +201,72 @@ func TestParkedKeepalive(t *testing.T) {
 		t.Errorf("%d bridges ended, want only the silent client's:\n%s", n, b.logs)
 	}
 	answering.CloseNow()
+}
+
+// TestParkingStress relays bursts with pauses between them, both ways, through many bridges at
+// once, so that their directions park and wake thousands of times, with client pings (control
+// frames only, conn.ErrNoMessage) among the messages: every byte must come back from the echo
+// backend, in order, and every bridge must end when its client closes.
+func TestParkingStress(t *testing.T) {
+	b := startBridge(t, "-backend", backend(t, echoBackend), "-ping-interval", "0")
+	clients, rounds := 50, 40
+	if testing.Short() {
+		clients, rounds = 10, 10
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(i), 1))
+			c := dial(t, b.url, nil)
+			defer c.Close(frame.CloseNormal, "")
+			var sent, got []byte
+			for round := range rounds {
+				burst := make([]byte, 1+rng.IntN(20<<10))
+				for j := range burst {
+					burst[j] = byte(rng.Uint32())
+				}
+				for len(burst) > 0 {
+					n := min(len(burst), 1+rng.IntN(4<<10))
+					if err := c.WriteMessage(frame.OpBinary, burst[:n]); err != nil {
+						errs <- err
+						return
+					}
+					sent = append(sent, burst[:n]...)
+					burst = burst[n:]
+				}
+				if round%3 == 0 {
+					c.Ping([]byte("are you there"))
+				}
+				c.SetReadDeadline(time.Now().Add(testTimeout))
+				for len(got) < len(sent) {
+					_, p, err := c.ReadMessage(nil)
+					if err != nil {
+						errs <- fmt.Errorf("client %d, round %d: %d of %d bytes back: %w", i, round, len(got), len(sent), err)
+						return
+					}
+					got = append(got, p...)
+				}
+				if !bytes.Equal(got, sent) {
+					errs <- fmt.Errorf("client %d, round %d: the bytes came back changed", i, round)
+					return
+				}
+				// A pause: both directions of the bridge park.
+				time.Sleep(time.Duration(rng.IntN(3000)) * time.Microsecond)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for deadline := time.Now().Add(testTimeout); b.logs.count("backend_end=") < clients; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d bridges ended", b.logs.count("backend_end="), clients)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
