@@ -7,7 +7,8 @@
 //     own that discards what it gets or sends as fast as it can (not for mosquitto's listener,
 //     which is no bridge);
 //   - MQTT publishes of 100 bytes at QoS 0 delivered per second, a publisher and a subscriber
-//     both through it;
+//     both through it, and the CPU time (user and system, from /proc) the bridge's processes
+//     and the broker spent per message delivered;
 //   - memory per idle connection: the PSS of the bridge's processes and the broker's, after
 //     -conns MQTT clients have connected through it (each a WebSocket, a CONNECT and its
 //     CONNACK), less what they used before.
@@ -87,7 +88,7 @@ type target struct {
 
 func (b *bench) run(conns, wsfyConns int) error {
 	fmt.Printf("bridgebench: %s, websockify %s, mosquitto %s; %v per throughput figure\n\n", b.wsbridge, b.websockify, b.mosquitto, b.duration)
-	fmt.Printf("%-20s %10s %10s %11s   %s\n", "", "up MB/s", "down MB/s", "MQTT msg/s", "KiB per idle connection: total = bridge + broker")
+	fmt.Printf("%-20s %10s %10s %11s   %-22s   %s\n", "", "up MB/s", "down MB/s", "MQTT msg/s", "CPU µs/msg: bridge+broker", "KiB per idle connection: total = bridge + broker")
 	for _, name := range []string{"cmd/wsbridge", "websockify", "mosquitto websockets"} {
 		if b.only != "" && !strings.Contains(name, b.only) {
 			continue
@@ -174,7 +175,7 @@ func (b *bench) measure(name string, idleConns int) error {
 		}
 		up, down = fmt.Sprintf("%.1f", u), fmt.Sprintf("%.1f", d)
 	}
-	rate, err := b.mqttRate(t)
+	rate, cpu, err := b.mqttRate(t, broker)
 	if err != nil {
 		return fmt.Errorf("MQTT: %w", err)
 	}
@@ -182,7 +183,8 @@ func (b *bench) measure(name string, idleConns int) error {
 	if err != nil {
 		return fmt.Errorf("idle: %w", err)
 	}
-	fmt.Printf("%-20s %10s %10s %11.0f   %.1f = %.1f + %.1f (at %d connections)\n", name, up, down, rate,
+	fmt.Printf("%-20s %10s %10s %11.0f   %4.1f = %4.1f + %4.1f   %.1f = %.1f + %.1f (at %d connections)\n", name, up, down, rate,
+		cpu.bridge+cpu.broker, cpu.bridge, cpu.broker,
 		(bridgeMem+brokerMem)/1024, bridgeMem/1024, brokerMem/1024, idleConns)
 	return nil
 }
@@ -281,22 +283,26 @@ func (b *bench) throughputDown(url string) (float64, error) {
 	return float64(got) / time.Since(start).Seconds() / 1e6, nil
 }
 
+// mqttCPU is the CPU time the bridge's processes and the broker spent per message delivered,
+// in microseconds.
+type mqttCPU struct{ bridge, broker float64 }
+
 // mqttRate publishes 100-byte messages at QoS 0 for the duration and returns how many a
-// subscriber received per second.
-func (b *bench) mqttRate(t target) (float64, error) {
+// subscriber received per second, and the CPU time each message cost.
+func (b *bench) mqttRate(t target, broker *proc) (float64, mqttCPU, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	sub, err := dialMQTT(ctx, t.mqttURL, t.protocols, "bench-sub")
 	if err != nil {
-		return 0, err
+		return 0, mqttCPU{}, err
 	}
 	defer sub.c.CloseNow()
 	if err := sub.subscribe("bench/rate"); err != nil {
-		return 0, err
+		return 0, mqttCPU{}, err
 	}
 	pub, err := dialMQTT(ctx, t.mqttURL, t.protocols, "bench-pub")
 	if err != nil {
-		return 0, err
+		return 0, mqttCPU{}, err
 	}
 	defer pub.c.CloseNow()
 	body := appendString(nil, "bench/rate")
@@ -327,12 +333,21 @@ func (b *bench) mqttRate(t target) (float64, error) {
 		}
 	}()
 	time.Sleep(200 * time.Millisecond)
+	bridgeCPU := func() (d time.Duration) {
+		for _, p := range t.procs {
+			d += p.cpu()
+		}
+		return d
+	}
 	start, before := time.Now(), received.Load()
+	bridgeBefore, brokerBefore := bridgeCPU(), broker.cpu()
 	time.Sleep(b.duration)
 	got := received.Load() - before
 	elapsed := time.Since(start)
+	perMessage := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(max(got, 1)) }
+	cpu := mqttCPU{bridge: perMessage(bridgeCPU() - bridgeBefore), broker: perMessage(broker.cpu() - brokerBefore)}
 	close(stop)
-	return float64(got) / elapsed.Seconds(), nil
+	return float64(got) / elapsed.Seconds(), cpu, nil
 }
 
 // idleMemory connects n MQTT clients through t, and returns the memory each added to t's

@@ -71,6 +71,27 @@ func (p *proc) pss() int64 {
 	return total
 }
 
+// cpu returns the CPU time, user and system, that the process and all its descendants have
+// used so far, from /proc/PID/stat (utime and stime, in clock ticks of 1/100 s: USER_HZ on
+// Linux).
+func (p *proc) cpu() time.Duration {
+	var ticks int64
+	for _, pid := range descendants(p.cmd.Process.Pid) {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// Fields after comm's ')': state is the first, utime the 12th, stime the 13th.
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(fields) > 12 {
+			utime, _ := strconv.ParseInt(fields[11], 10, 64)
+			stime, _ := strconv.ParseInt(fields[12], 10, 64)
+			ticks += utime + stime
+		}
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
 // descendants returns root and every process below it.
 func descendants(root int) []int {
 	children := map[int][]int{}
