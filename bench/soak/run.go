@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -54,6 +56,7 @@ type report struct {
 	fdsBefore, fdsAfter        int
 	goroutinesBefore           int // the server's goroutines, from its /debug/stats; -1: unknown
 	goroutinesAfter            int
+	goroutineDump              string // the server's stacks when goroutines were left over (cmd/echo's /debug/goroutines)
 	rssBefore, rssAfter, rssHi int64
 }
 
@@ -88,6 +91,9 @@ func (r *report) String() string {
 	fmt.Fprintf(&b, "server file descriptors: %d before, %d after\n", r.fdsBefore, r.fdsAfter)
 	if r.goroutinesBefore >= 0 {
 		fmt.Fprintf(&b, "server goroutines: %d before, %d after\n", r.goroutinesBefore, r.goroutinesAfter)
+		if r.goroutineDump != "" {
+			fmt.Fprintf(&b, "server goroutines left over, from its /debug/goroutines:\n%s\n", r.goroutineDump)
+		}
 	} else {
 		b.WriteString("server goroutines: not counted (the server serves no /debug/stats)\n")
 	}
@@ -153,6 +159,9 @@ func run(cfg config, srv *serverproc.Server) *report {
 	}
 	r.fdsAfter = openFDs(srv.PID)
 	r.goroutinesAfter = goroutines(srv)
+	if r.goroutinesAfter > r.goroutinesBefore {
+		r.goroutineDump = goroutineDump(srv)
+	}
 	r.rssAfter, _, _ = srv.Memory()
 	return r
 }
@@ -166,6 +175,21 @@ func over(ctx context.Context) bool {
 	}
 	deadline, ok := ctx.Deadline()
 	return ok && !time.Now().Before(deadline)
+}
+
+// goroutineDump returns the server's goroutine stacks from /debug/goroutines, or "".
+func goroutineDump(srv *serverproc.Server) string {
+	if srv.DebugAddr == "" {
+		return ""
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + srv.DebugAddr + "/debug/goroutines")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return string(b)
 }
 
 // goroutines returns the server's goroutine count from its /debug/stats, or -1 without one.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"runtime/pprof"
 	"time"
 )
 
@@ -19,7 +20,7 @@ type stats struct {
 	Sys         uint64 `json:"sys"`         // bytes obtained from the OS, runtime.MemStats.Sys
 }
 
-// serveDebug serves /debug/stats on ln until ctx is done. It is a listener of its own, not a
+// serveDebug serves /debug/stats and /debug/goroutines on ln until ctx is done. It is a listener of its own, not a
 // route of the WebSocket server's, so that what it tells is never exposed to the clients by
 // accident: give it a loopback address. The caller logs where it listens, before the server
 // says where it does, so that whoever reads the log finds both.
@@ -33,6 +34,12 @@ func (s *server) serveDebug(ctx context.Context, ln net.Listener) {
 		s.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(st)
+	})
+	// The stacks of every goroutine, grouped as runtime/pprof's goroutine profile writes them
+	// in text (debug=1): what a soak that finds goroutines left over prints to say which.
+	mux.HandleFunc("GET /debug/goroutines", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		pprof.Lookup("goroutine").WriteTo(w, 1)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: s.handshakeTimeout, ErrorLog: s.log}
 	go func() {

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,6 +44,15 @@ func TestDebugStats(t *testing.T) {
 		t.Errorf("the WebSocket server's own /debug/stats: %s, want 404", resp.Status)
 	}
 	c1, c2 := dial(t, url+"/ws", nil), dial(t, url+"/ws", nil)
+	if resp, err := http.Get("http://" + ln.Addr().String() + "/debug/goroutines"); err != nil {
+		t.Error(err)
+	} else {
+		dump, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(dump), "(*server).serveConn") {
+			t.Errorf("/debug/goroutines shows no echo loop with two WebSockets open:\n%s", dump)
+		}
+	}
 	if st := get(); st.Connections != 2 || st.Goroutines < 2 || st.HeapInuse == 0 {
 		t.Errorf("with two WebSockets open: %+v", st)
 	}

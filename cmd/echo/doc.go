@@ -75,8 +75,10 @@ The flags are:
 	-debug-addr address
 		serve the counts of goroutines, live and ended WebSockets, and the
 		heap, as JSON at /debug/stats on this address, a listener of its own
-		(give it a loopback one, such as 127.0.0.1:6060). bench/soak reads it
-		to check that the server gives back every goroutine it started.
+		(give it a loopback one, such as 127.0.0.1:6060), and the stacks of
+		all goroutines as text at /debug/goroutines. bench/soak reads them
+		to check that the server gives back every goroutine it started, and
+		to show which ones it kept when it does not.
 	-v
 		log every message (its opcode and length), not only one line per
 		connection.

@@ -23,7 +23,7 @@ type config struct {
 	pingInterval time.Duration // keepalive: ping after this much silence; 0: off
 	pingTimeout  time.Duration // keepalive: how long to wait for an answer
 	h2c          bool          // serve HTTP/2 without TLS (prior knowledge), WebSockets as streams
-	debugAddr    string        // serve /debug/stats on this address; "": not at all
+	debugAddr    string        // serve /debug/stats and /debug/goroutines on this address; "": not at all
 	reusePort    bool          // share -addr with other processes (SO_REUSEPORT)
 }
 
@@ -60,7 +60,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.BoolVar(&cfg.reusePort, "reuse-port", false, "share -addr with other echo processes started with it too, the kernel spreading connections among them (SO_REUSEPORT; Linux)")
 	fs.BoolVar(&cfg.h2c, "h2c", false, "also serve HTTP/2 without TLS (prior knowledge), with WebSockets over its streams (RFC 8441)")
 	fs.DurationVar(&cfg.freeMemory, "free-memory", 0, "every `interval` in which connections ended, give the memory they freed back to the operating system at once (0: leave it to the Go runtime)")
-	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "serve goroutine, connection and memory counts at /debug/stats on this `address` (a loopback one: 127.0.0.1:6060); default: none")
+	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "serve goroutine, connection and memory counts at /debug/stats, and goroutine stacks at /debug/goroutines, on this `address` (a loopback one: 127.0.0.1:6060); default: none")
 	return fs
 }
 
