@@ -57,11 +57,12 @@ func newServer(cfg config, logger *log.Logger) *server {
 // 8441), and requests that are no WebSocket handshake, which get 404 or 426. An HTTP/1.1
 // handshake never reaches it: the front door (serveHandshake) answers those itself.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	upgrade := isUpgradeRequest(r)
 	var offered []string
-	if isUpgradeRequest(r) {
+	if upgrade {
 		offered = handshake.Subprotocols(r.Header)
 	}
-	backend, herr := s.admit(r.URL.Path, isUpgradeRequest(r), offered)
+	backend, herr := s.admit(r.URL.Path, upgrade, offered)
 	if herr != nil {
 		for k, v := range herr.Header {
 			w.Header()[k] = v
