@@ -222,7 +222,7 @@ func (b *readBuffer) fill(need int) error {
 // keepAlive decides what becomes of a failed read: whether to retry it (a deadline keepalive
 // set), and otherwise the error to return.
 func (b *readBuffer) keepAlive(l *liveness, err error) (retry bool, _ error) {
-	if !l.keepingAlive() || !isTimeout(err) {
+	if !l.watchesDeadline() || !isTimeout(err) {
 		return false, err
 	}
 	retry, kerr := l.onTimeoutAside()

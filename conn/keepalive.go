@@ -34,9 +34,17 @@ type liveness struct {
 	lastRead          int64 // when bytes last arrived, in Unix nanoseconds
 	pingSent          int64 // when the keepalive ping went out, 0 if none is outstanding
 
+	// NextReaderIdle's wait (idle.go): the reading goroutine's, but for idleAt and idleUsed.
+	idle        time.Duration // of the NextReaderIdle in progress, 0 outside one
+	idleSpan    time.Duration // the idle that idleAt was armed for
+	idleFrom    int64         // when the idle wait was armed, in Unix nanoseconds
+	idleArmed   bool          // idleAt is set
+	waitingIdle bool          // the read in progress waits between frames, inside NextReaderIdle
+
 	mu       sync.Mutex
 	deadline time.Time // the read deadline the application (or the closing handshake) set
 	armed    time.Time // the read deadline keepalive set: its next check
+	idleAt   time.Time // the read deadline NextReaderIdle set, zero when none
 	waiters  map[uint64]chan struct{}
 	lastID   uint64 // the payload of the last ping PingWait sent
 }
@@ -70,19 +78,24 @@ func (c *Conn) startKeepAlive(interval, timeout time.Duration) {
 // keepingAlive reports whether l is there and runs keepalive.
 func (l *liveness) keepingAlive() bool { return l != nil && l.interval > 0 }
 
+// watchesDeadline reports whether l is there and keeps a read deadline of its own on the
+// transport: keepalive's, or NextReaderIdle's.
+func (l *liveness) watchesDeadline() bool { return l != nil && (l.interval > 0 || l.idleArmed) }
+
 // noteRead records that bytes arrived. It costs a clock reading per read from the network, and
-// only on a Conn with keepalive: the deadline itself is moved only when it expires (onTimeout).
+// only on a Conn with keepalive or an idle wait: the deadline itself is moved only when it
+// expires (onTimeout).
 func (l *liveness) noteRead() {
-	if l.keepingAlive() {
+	if l.watchesDeadline() {
 		l.lastRead = time.Now().UnixNano()
 	}
 }
 
 // onTimeout runs for the reading goroutine when a read from the network timed out (see
-// onTimeoutAside), which waits for it. It reports
-// whether keepalive set that deadline and the read should go on waiting; with retry false, err
-// is the error the read returns instead of the timeout, if any. So keepalive needs no timer or
-// goroutine of its own: it rides on the read deadline, which a waiting read has anyway.
+// onTimeoutAside), which waits for it. It reports whether keepalive or NextReaderIdle set that
+// deadline and the read should go on waiting; with retry false, err is the error the read
+// returns instead of the timeout, if any (ErrPingTimeout, ErrNoMessage). So keepalive needs no
+// timer or goroutine of its own: it rides on the read deadline, which a waiting read has anyway.
 func (l *liveness) onTimeout() (retry bool, err error) {
 	now := time.Now()
 	l.mu.Lock()
@@ -91,20 +104,35 @@ func (l *liveness) onTimeout() (retry bool, err error) {
 	if !deadline.IsZero() && !now.Before(deadline) {
 		return false, nil // the application's deadline, or the closing handshake's: a real timeout
 	}
+	if l.keepingAlive() {
+		if err := l.checkKeepAlive(now); err != nil {
+			return false, err
+		}
+	}
+	if l.idleArmed {
+		return l.checkIdle(now)
+	}
+	return l.keepingAlive(), nil
+}
+
+// checkKeepAlive is keepalive's part of onTimeout: it pings when the peer has been silent for
+// the interval, fails with ErrPingTimeout when a ping went unanswered for the timeout, and arms
+// the next check.
+func (l *liveness) checkKeepAlive(now time.Time) error {
 	if l.pingSent != 0 {
 		if l.lastRead <= l.pingSent {
 			if now.UnixNano()-l.pingSent >= int64(l.timeout) {
 				l.c.tryClose(frame.CloseInternalError, "keepalive timeout")
-				return false, ErrPingTimeout
+				return ErrPingTimeout
 			}
 			l.arm(time.Unix(0, l.pingSent+int64(l.timeout)))
-			return true, nil
+			return nil
 		}
 		l.pingSent = 0 // the peer spoke after the ping: it is alive
 	}
 	if idle := now.UnixNano() - l.lastRead; idle < int64(l.interval) {
 		l.arm(time.Unix(0, l.lastRead+int64(l.interval)))
-		return true, nil
+		return nil
 	}
 	// RFC 6455 §5.5.2: the peer must answer with a pong; §5.5: a ping "may serve either as a
 	// keepalive or as a means to verify that the remote endpoint is still responsive".
@@ -113,7 +141,7 @@ func (l *liveness) onTimeout() (retry bool, err error) {
 	// The next check comes at the timeout or, if sooner, one interval on: a pong that arrives
 	// by then lets the next ping go out an interval after it, not a timeout after this one.
 	l.arm(now.Add(min(l.interval, l.timeout)))
-	return true, nil
+	return nil
 }
 
 // onTimeoutAside is onTimeout run on a goroutine of its own, while the reading goroutine waits
@@ -145,11 +173,15 @@ func (l *liveness) arm(t time.Time) {
 	l.applyDeadline()
 }
 
-// applyDeadline puts the earlier of the two read deadlines on the transport. The caller holds mu.
+// applyDeadline puts the earliest of the read deadlines on the transport: the application's,
+// keepalive's and NextReaderIdle's. The caller holds mu.
 func (l *liveness) applyDeadline() {
 	d := l.deadline
 	if l.keepingAlive() && (d.IsZero() || l.armed.Before(d)) {
 		d = l.armed
+	}
+	if !l.idleAt.IsZero() && (d.IsZero() || l.idleAt.Before(d)) {
+		d = l.idleAt
 	}
 	l.c.nc.SetReadDeadline(d)
 }
@@ -167,10 +199,15 @@ func (l *liveness) setReadDeadline(t time.Time) error {
 // setReadDeadline sets the transport's read deadline for the application or for the Conn
 // itself, keeping keepalive's, which may come first.
 func (c *Conn) setReadDeadline(t time.Time) error {
-	if l := c.br.live.Load(); l.keepingAlive() {
-		return l.setReadDeadline(t)
+	l := c.br.live.Load()
+	if l == nil && t.IsZero() {
+		return c.nc.SetReadDeadline(t)
 	}
-	return c.nc.SetReadDeadline(t)
+	// The liveness keeps the deadline, which a NextReaderIdle to come must respect.
+	if l == nil {
+		l = c.liveness()
+	}
+	return l.setReadDeadline(t)
 }
 
 // tryPing sends a ping from the reading goroutine, bounded by timeout, unless another goroutine

@@ -124,7 +124,8 @@ func (c *Conn) NextReader() (frame.Opcode, io.Reader, error) {
 
 // ErrNoMessage is what PollReader returns when the input it read ran out, between frames, before
 // a data message began: it held nothing, or only control frames, which PollReader has handled.
-// The Conn is as usable as before.
+// NextReaderIdle returns it when its idle time has passed between frames. The Conn is as usable
+// as before.
 var ErrNoMessage = errors.New("conn: no message has begun")
 
 // PollReader is NextReader for a caller that waits for input itself, such as an event loop that
@@ -229,7 +230,10 @@ func (c *Conn) beginMessage(poll bool) error {
 			// an idle connection's goroutine is waiting right here. So it waits here after a
 			// control frame too (a keepalive's pong), not for the next header in the parser.
 			c.flushBeforeWaiting(1)
-			if err := c.br.awaitInput(); err != nil {
+			if err := c.awaitInput(); err != nil {
+				if err == ErrNoMessage {
+					return err // NextReaderIdle's wait has passed: the Conn is as it was
+				}
 				return c.transportError(err)
 			}
 		}
