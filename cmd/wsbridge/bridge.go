@@ -21,6 +21,7 @@ import (
 	"github.com/rfc6455/ws/frame"
 	"github.com/rfc6455/ws/handshake"
 	"github.com/rfc6455/ws/internal/front"
+	"github.com/rfc6455/ws/internal/park"
 )
 
 // server bridges WebSocket connections to TCP backends.
@@ -28,7 +29,7 @@ type server struct {
 	cfg     config
 	log     *log.Logger
 	upgrade conn.UpgradeOptions
-	parker  *parker // holds the directions of idle bridges; nil parks none
+	parker  *park.Parker // holds the directions of idle bridges; nil parks none
 
 	active atomic.Int64 // bridges open, for -max-conns
 
@@ -296,7 +297,7 @@ type bridge struct {
 	lastActivity atomic.Int64 // unix nanoseconds
 
 	// The two directions, each run by a goroutine of its own while it has something to do and
-	// parked (see parker) while it waits for input; directions counts those not yet done.
+	// parked (see package park) while it waits for input; directions counts those not yet done.
 	fromClient, fromBackend side
 	directions              atomic.Int32
 	finished                chan struct{} // closed once both are done; over HTTP/2 only
@@ -319,20 +320,17 @@ type bridge struct {
 // A side is one direction of a bridge: what the parker needs to watch its socket and to start it
 // again.
 type side struct {
-	b          *bridge
-	waiter     *readWaiter // of the socket the direction reads; nil if it cannot park
-	fd         int32       // the socket's descriptor, or -1
-	seq        uint32      // of the direction's latest parking; the parker's
-	registered bool        // the socket is in the parker's epoll; guarded by b.mu
-	parked     bool        // guarded by b.mu
-	run        func()      // continues the direction, on the goroutine the parker starts
+	b      *bridge
+	waiter *readWaiter // of the socket the direction reads; nil if it cannot park
+	spot   park.Spot   // the socket's place in the parker; guarded by b.mu
+	parked bool        // guarded by b.mu
+	run    func()      // continues the direction, on the goroutine the parker starts
 }
 
 func (s *side) init(b *bridge, c *net.TCPConn, run func()) {
-	s.b, s.run, s.fd = b, run, -1
-	if c != nil && b.srv.parker != nil {
+	s.b, s.run = b, run
+	if c != nil && b.srv.parker != nil && s.spot.Init(c, func() { b.resume(s) }) {
 		s.waiter = newReadWaiter(c)
-		s.fd = s.waiter.fd()
 	}
 }
 
@@ -368,7 +366,7 @@ func (b *bridge) park(s *side) bool {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closing || !b.srv.parker.park(s) {
+	if b.closing || !b.srv.parker.Park(&s.spot) {
 		return false
 	}
 	s.parked = true
@@ -410,7 +408,7 @@ func (b *bridge) wakeAll() {
 	for i, s := range [...]*side{&b.fromClient, &b.fromBackend} {
 		if s.parked {
 			s.parked = false
-			b.srv.parker.forget(s)
+			b.srv.parker.Forget(&s.spot)
 			wake[i] = s
 		}
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/rfc6455/ws/handshake"
 	"github.com/rfc6455/ws/internal/front"
+	"github.com/rfc6455/ws/internal/park"
 )
 
 func main() {
@@ -76,8 +77,8 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 		}
 		s.log.Printf("listening on %s://%s%s → %s", scheme, ln.Addr(), path, backend)
 	}
-	s.parker = newParker()
-	defer s.parker.close()
+	s.parker = park.New()
+	defer s.parker.Close()
 	// HTTP/1.1 WebSocket handshakes are answered by serveHandshake, on the raw connection;
 	// everything else (HTTP/2 and its WebSockets, other requests) goes to srv.
 	door := front.New(front.Config{

@@ -72,7 +72,7 @@ func waitGoroutines(t *testing.T, what string, want int) {
 }
 
 // TestIdleParks checks that an idle bridge holds no goroutine, and so no stack: both its
-// directions park (see parker) once neither socket has anything to read, whether nothing has
+// directions park (see package park) once neither socket has anything to read, whether nothing has
 // moved yet or bytes have gone each way; and that a parked bridge wakes for input on either
 // side, relays it, and parks again. Before the parker each idle bridge held two goroutines,
 // 4 KiB of stack at the least.

@@ -14,5 +14,3 @@ func (w *readWaiter) Wait() error { return nil }
 func (w *readWaiter) Readable() bool { return false }
 
 func (w *readWaiter) Ready() bool { return true }
-
-func (w *readWaiter) fd() int32 { return -1 }

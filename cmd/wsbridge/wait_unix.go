@@ -62,15 +62,6 @@ func (w *readWaiter) Ready() bool {
 	return ready
 }
 
-// fd returns the connection's descriptor, for the parker, or -1.
-func (w *readWaiter) fd() int32 {
-	fd := int32(-1)
-	if w != nil {
-		w.raw.Control(func(d uintptr) { fd = int32(d) })
-	}
-	return fd
-}
-
 // ready is the poller's callback: a peek at one byte, which tells whether the socket is
 // readable; false asks the poller to wait for it.
 func (w *readWaiter) ready(fd uintptr) bool {
