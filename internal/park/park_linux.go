@@ -1,8 +1,10 @@
 package park
 
 import (
+	"runtime/debug"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // A Parker waits for the sockets of parked connections to become readable, on one goroutine
@@ -21,7 +23,29 @@ type Parker struct {
 	mu      sync.Mutex
 	seq     uint32
 	waiting map[int32]*Spot // by descriptor
+
+	// How many were parked at the last garbage collection, or fewer if fewer have been since,
+	// when it was, and whether one is due; guarded by mu.
+	collectedAt int
+	collected   time.Time
+	collecting  bool
 }
+
+// The stack of a goroutine that has ended is freed only by the next garbage collection, and a
+// server whose connections have all gone quiet allocates nothing that would start one: the
+// runtime then waits two minutes for its periodic one. Nor does the runtime give freed memory
+// back to the system while it is within its heap goal, twice what is live. So once
+// collectBatch more connections are parked than at the last collection, a Parker asks for one
+// that also returns what is free (debug.FreeOSMemory), collectDelay later, when the connections
+// that are going quiet with them have parked too, and at most every collectInterval: a few
+// milliseconds of work to give back the stacks (2 KiB or more each) of that many connections. A
+// busy server whose connections park and wake by the thousand every second, as cmd/wsbridge's
+// do, pays at most that every collectInterval.
+const (
+	collectBatch    = 256
+	collectDelay    = 250 * time.Millisecond
+	collectInterval = time.Second
+)
 
 // New starts a Parker, or returns nil, which parks nothing, if the system refuses one.
 func New() *Parker {
@@ -80,9 +104,23 @@ func (p *Parker) ready(fd int32, seq uint32) {
 		p.mu.Unlock()
 		return
 	}
-	delete(p.waiting, fd)
+	p.remove(fd)
 	p.mu.Unlock()
 	s.wake()
+}
+
+// collect runs the garbage collection that Park asked for.
+func (p *Parker) collect() {
+	debug.FreeOSMemory()
+	p.mu.Lock()
+	p.collectedAt, p.collected, p.collecting = len(p.waiting), time.Now(), false
+	p.mu.Unlock()
+}
+
+// remove takes the Spot parked on fd out of waiting. The caller holds mu.
+func (p *Parker) remove(fd int32) {
+	delete(p.waiting, fd)
+	p.collectedAt = min(p.collectedAt, len(p.waiting))
 }
 
 // Park has p watch s's socket, and reports whether it does: then s's goroutine may return, and
@@ -101,6 +139,10 @@ func (p *Parker) Park(s *Spot) bool {
 	s.seq = p.seq
 	p.waiting[s.fd] = s
 	epfd := p.epfd
+	if !p.collecting && len(p.waiting)-p.collectedAt >= collectBatch {
+		p.collecting = true
+		time.AfterFunc(max(collectDelay, time.Until(p.collected.Add(collectInterval))), p.collect)
+	}
 	p.mu.Unlock()
 	// RFC 793's FIN and an error are reasons to wake, as bytes are: the connection's read
 	// reports them.
@@ -125,7 +167,7 @@ func (p *Parker) Forget(s *Spot) {
 	}
 	p.mu.Lock()
 	if p.waiting[s.fd] == s {
-		delete(p.waiting, s.fd)
+		p.remove(s.fd)
 	}
 	p.mu.Unlock()
 }

@@ -2,6 +2,7 @@ package park
 
 import (
 	"net"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -112,4 +113,39 @@ func TestParkerNil(t *testing.T) {
 	}
 	p.Forget(&s.Spot)
 	p.Close()
+}
+
+// TestParkerCollects: once collectBatch more sockets are parked than at the last collection, the
+// Parker asks for a garbage collection, which frees the stacks of the goroutines that parked
+// them; fewer parked sockets ask for none.
+func TestParkerCollects(t *testing.T) {
+	p := New()
+	defer p.Close()
+	park := func(n int) {
+		for range n {
+			_, server := tcpPair(t)
+			if !p.Park(&newParked(t, server).Spot) {
+				t.Fatal("Park refused")
+			}
+		}
+	}
+	numGC := func() uint32 {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.NumGC
+	}
+	before := numGC()
+	park(collectBatch - 1)
+	time.Sleep(collectInterval + collectDelay)
+	if got := numGC(); got != before {
+		t.Fatalf("%d collections with %d parked; want none", got-before, collectBatch-1)
+	}
+	park(1)
+	deadline := time.Now().Add(collectInterval + collectDelay + time.Second)
+	for numGC() == before {
+		if time.Now().After(deadline) {
+			t.Fatalf("no collection once %d were parked", collectBatch)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"github.com/rfc6455/ws/conn"
+	"github.com/rfc6455/ws/internal/park"
 )
 
 // serveOursConn is ours, the server of cmd/echo without its logging, its page and its set of live
 // connections: conn.UpgradeConn reads and answers the handshake on the raw connection (default
 // options: read limit 32 MiB, UTF-8 validation of text always on, 8 KiB head limit, 30 s
-// timeout), then echoConn runs in a fresh goroutine, as cmd/echo's does. Keep it in step with
+// timeout), then oursEcho's loop runs in a fresh goroutine, as cmd/echo's does, and parks the
+// connection after parkAfter of silence. Keep it in step with
 // cmd/echo (accept.go, server.go), whose throughput and memory are what issue 5 targets.
 func serveOursConn(nc net.Conn) {
 	c, err := conn.UpgradeConn(nc, nil)
@@ -23,7 +25,7 @@ func serveOursConn(nc net.Conn) {
 		return // UpgradeConn has answered and closed nc
 	}
 	// The handshake has grown this goroutine's stack; a fresh one starts at its smallest.
-	go echoConn(c)
+	go newOursEcho(c, 0).run()
 }
 
 // serveOursKeepAlive is ours-keepalive: ours with keepalive on, as cmd/echo has it by default
@@ -33,7 +35,7 @@ func serveOursKeepAlive(nc net.Conn) {
 	if err != nil {
 		return
 	}
-	go echoConn(c)
+	go newOursEcho(c, oursKeepAlive.PingInterval).run()
 }
 
 var oursKeepAlive = &conn.UpgradeOptions{PingInterval: 45 * time.Second, PingTimeout: 30 * time.Second}
@@ -82,7 +84,7 @@ func echoOurs(w http.ResponseWriter, r *http.Request, opts *conn.UpgradeOptions)
 	if err != nil {
 		return // Upgrade has answered with the HTTP error
 	}
-	go echoConn(c)
+	go newOursEcho(c, 0).run()
 }
 
 // messageBuffers holds the echo's message buffers (*[]byte) between messages, as cmd/echo's
@@ -92,20 +94,63 @@ var messageBuffers = sync.Pool{New: func() any {
 	return &buf
 }}
 
-// echoConn is cmd/echo's loop (server.go, serveConn and echoMessage): NextReader waits for a
-// message without holding any buffer; a pooled buffer is filled after conn.HeaderRoom bytes of
-// room for the reply's header, echoed in place and given back. Unlike cmd/echo it sets no write
-// deadline, as none of the peers' servers does.
-func echoConn(c *conn.Conn) {
-	defer c.CloseNow()
+// parkAfter is how long a connection of ours waits for its next message before it parks, as
+// cmd/echo's default -park-after.
+const parkAfter = time.Second
+
+// oursParker holds the idle connections of every ours server in the process, as cmd/echo's
+// parker holds its own: one goroutine and one epoll, made on first use. On systems other than
+// Linux it is nil, and connections wait in their reads.
+var oursParker = sync.OnceValue(park.New)
+
+// oursEcho is one connection of ours: cmd/echo's session (server.go), without its logging.
+type oursEcho struct {
+	c        *conn.Conn
+	parker   *park.Parker
+	interval time.Duration // keepalive's, 0 when off
+
+	mu     sync.Mutex
+	spot   park.Spot   // guarded by mu
+	parked bool        // guarded by mu
+	ping   *time.Timer // wakes a parked connection for keepalive; guarded by mu
+}
+
+// newOursEcho returns the echo of c, whose keepalive pings after interval of silence (0: off).
+func newOursEcho(c *conn.Conn, interval time.Duration) *oursEcho {
+	e := &oursEcho{c: c, interval: interval}
+	if tcp, ok := c.NetConn().(*net.TCPConn); ok && e.spot.Init(tcp, e.wake) {
+		e.parker = oursParker()
+	}
+	return e
+}
+
+// run is cmd/echo's loop (server.go, serveConn and echoMessage): NextReaderIdle waits for a
+// message without holding any buffer, and after parkAfter of silence the connection parks,
+// its goroutine returning; a pooled buffer is filled after conn.HeaderRoom bytes of room for the
+// reply's header, echoed in place and given back. Unlike cmd/echo it sets no write deadline, as
+// none of the peers' servers does.
+func (e *oursEcho) run() {
+	c := e.c
+	idle := time.Duration(0)
+	if e.parker != nil {
+		idle = parkAfter
+	}
 	for {
-		op, r, err := c.NextReader()
+		op, r, err := c.NextReaderIdle(idle)
+		if errors.Is(err, conn.ErrNoMessage) {
+			if e.park() {
+				return // wake continues on a new goroutine
+			}
+			continue
+		}
 		if err != nil {
+			c.CloseNow()
 			return // *conn.CloseError after the close handshake, or a protocol error
 		}
 		bufp := messageBuffers.Get().(*[]byte)
 		buf, err := readAll(r, (*bufp)[:conn.HeaderRoom])
 		if err != nil {
+			c.CloseNow()
 			return
 		}
 		if c.Buffered() > 0 {
@@ -119,8 +164,54 @@ func echoConn(c *conn.Conn) {
 			continue // RFC 6455 §7.1.2: keep reading until the peer's close frame
 		}
 		if err != nil {
+			c.CloseNow()
 			return
 		}
+	}
+}
+
+// park hands the connection to the parker, and reports whether it took it.
+func (e *oursEcho) park() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.parker.Park(&e.spot) {
+		return false
+	}
+	e.parked = true
+	if e.interval > 0 {
+		// Keepalive pings from within reads: wake when its check is due.
+		if e.ping == nil {
+			e.ping = time.AfterFunc(e.interval, e.wakeForPing)
+		} else {
+			e.ping.Reset(e.interval)
+		}
+	}
+	return true
+}
+
+// wake continues a parked connection, once, on a new goroutine: the parker calls it when the
+// socket is readable.
+func (e *oursEcho) wake() {
+	e.mu.Lock()
+	parked := e.parked
+	e.parked = false
+	e.mu.Unlock()
+	if parked {
+		go e.run()
+	}
+}
+
+// wakeForPing continues a parked connection for keepalive's check.
+func (e *oursEcho) wakeForPing() {
+	e.mu.Lock()
+	parked := e.parked
+	if parked {
+		e.parked = false
+		e.parker.Forget(&e.spot)
+	}
+	e.mu.Unlock()
+	if parked {
+		go e.run()
 	}
 }
 

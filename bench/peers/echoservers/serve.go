@@ -33,7 +33,7 @@ type Lib struct {
 
 // Libs lists every echo server in a fixed order: ours first, then the peers, then the baseline.
 var Libs = []Lib{
-	{Name: "ours", UTF8: "library", Note: "as cmd/echo: conn.UpgradeConn on the raw net.Conn (no net/http), echo from a fresh goroutine, NextReader into a pooled buffer, BufferMessage while more input waits"},
+	{Name: "ours", UTF8: "library", Note: "as cmd/echo: conn.UpgradeConn on the raw net.Conn (no net/http), echo from a fresh goroutine, NextReaderIdle into a pooled buffer, BufferMessage while more input waits; after 1 s of silence the connection parks (epoll, no goroutine)"},
 	{Name: "ours-keepalive", UTF8: "library", Note: "as ours with PingInterval 45 s and PingTimeout 30 s: keepalive rides on the read deadline"},
 	{Name: "ours-http", UTF8: "library", Note: "as ours, upgraded with conn.Upgrade from a net/http handler that then returns"},
 	{Name: "ours-simple", UTF8: "library", Note: "the seed's echo loop on our API: conn.Upgrade in a net/http handler that keeps the connection, ReadMessage into the last message's buffer, WriteMessage"},
