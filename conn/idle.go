@@ -23,8 +23,8 @@ import (
 // Its wait rides on the transport's read deadline, as keepalive's does, and is moved only when
 // it expires: a busy connection pays one clock reading per read from the network. With keepalive
 // on (UpgradeOptions.PingInterval), a connection handed away after ErrNoMessage must be read
-// again within PingInterval, even if nothing arrives, for keepalive to ping and to check the
-// answer: keepalive works only inside reads.
+// again by KeepAliveDue, even if nothing arrives, for keepalive to ping and to check the answer:
+// keepalive works only inside reads.
 func (c *Conn) NextReaderIdle(idle time.Duration) (frame.Opcode, io.Reader, error) {
 	if idle <= 0 {
 		return c.NextReader()
@@ -39,6 +39,21 @@ func (c *Conn) NextReaderIdle(idle time.Duration) (frame.Opcode, io.Reader, erro
 		return 0, nil, err
 	}
 	return c.messageOp, c.newReader(), nil
+}
+
+// KeepAliveDue returns when keepalive next needs a read of c: to ping a peer that has been silent
+// for PingInterval, or to fail one that has not answered within PingTimeout. A caller that has
+// stopped reading c (after ErrNoMessage from NextReaderIdle or PollReader, to park it) must read
+// it again by then, whether or not anything has arrived. It returns the zero time without
+// keepalive.
+func (c *Conn) KeepAliveDue() time.Time {
+	l := c.br.live.Load()
+	if !l.keepingAlive() {
+		return time.Time{}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.armed
 }
 
 // awaitInput waits for the next bytes between frames: within NextReaderIdle, as its idle wait.

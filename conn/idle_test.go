@@ -187,3 +187,30 @@ func TestNextReaderIdleKeepAlive(t *testing.T) {
 		t.Fatal("NextReaderIdle never returned once the peer fell silent")
 	}
 }
+
+// TestKeepAliveDue: KeepAliveDue is zero without keepalive; with it, it is the next check, and a
+// read begun after it pings (§5.5.2), so that a caller that parked the Conn and wakes at
+// KeepAliveDue keeps keepalive's schedule.
+func TestKeepAliveDue(t *testing.T) {
+	p := newPongPeer(t)
+	if due := p.server.KeepAliveDue(); !due.IsZero() {
+		t.Fatalf("KeepAliveDue without keepalive: %v; want zero", due)
+	}
+	const interval = 40 * time.Millisecond
+	start := time.Now()
+	p.server.startKeepAlive(interval, time.Second)
+	due := p.server.KeepAliveDue()
+	if due.Before(start.Add(interval)) || due.After(time.Now().Add(interval)) {
+		t.Fatalf("KeepAliveDue: %v after the start; want %v", due.Sub(start), interval)
+	}
+	time.Sleep(time.Until(due))
+	go p.server.NextReaderIdle(time.Second)
+	p.expect(t, wireFrame{frame.OpPing, ""})
+	// The next check is armed just after the ping's write.
+	for wait := time.Now().Add(ioTimeout); !p.server.KeepAliveDue().After(due); {
+		if time.Now().After(wait) {
+			t.Fatalf("KeepAliveDue after the ping: %v; want later than %v", p.server.KeepAliveDue(), due)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
