@@ -56,19 +56,6 @@ func (c *Conn) KeepAliveDue() time.Time {
 	return l.armed
 }
 
-// awaitInput waits for the next bytes between frames: within NextReaderIdle, as its idle wait.
-// The caller holds readMu.
-func (c *Conn) awaitInput() error {
-	l := c.br.live.Load()
-	if l == nil || l.idle == 0 {
-		return c.br.awaitInput()
-	}
-	l.waitingIdle = true
-	err := c.br.awaitInput()
-	l.waitingIdle = false
-	return err
-}
-
 // armIdle starts NextReaderIdle's wait, unless a deadline for the same idle is armed already: a
 // connection that is read call after call sets its deadline once, and moves it only when it
 // expires (checkIdle).

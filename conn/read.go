@@ -230,7 +230,19 @@ func (c *Conn) beginMessage(poll bool) error {
 			// an idle connection's goroutine is waiting right here. So it waits here after a
 			// control frame too (a keepalive's pong), not for the next header in the parser.
 			c.flushBeforeWaiting(1)
-			if err := c.awaitInput(); err != nil {
+			// Within NextReaderIdle this wait is the idle wait (idle.go). It is marked here,
+			// not in a function of its own: a frame more would take the stack of a waiting
+			// connection past 2 KiB.
+			l := c.br.live.Load()
+			idleWait := l != nil && l.idle != 0
+			if idleWait {
+				l.waitingIdle = true
+			}
+			err := c.br.awaitInput()
+			if idleWait {
+				l.waitingIdle = false
+			}
+			if err != nil {
 				if err == ErrNoMessage {
 					return err // NextReaderIdle's wait has passed: the Conn is as it was
 				}

@@ -49,7 +49,7 @@ func TestDebugStats(t *testing.T) {
 	} else {
 		dump, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if !strings.Contains(string(dump), "(*server).serveConn") {
+		if !strings.Contains(string(dump), "(*session).run") {
 			t.Errorf("/debug/goroutines shows no echo loop with two WebSockets open:\n%s", dump)
 		}
 	}

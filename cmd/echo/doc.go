@@ -68,6 +68,14 @@ The flags are:
 		client can still read. It finds clients that vanished without a word
 		and keeps load balancers that drop idle connections (AWS's after
 		60 s) from dropping quiet ones. -ping-interval 0 turns it off.
+	-park-after duration
+		a connection silent for this long between messages (default 1s)
+		parks: its goroutine ends, and one epoll for the whole server watches
+		its socket until it has input, when a new goroutine continues it. An
+		idle connection then costs about 3 KiB instead of 5. Keepalive goes
+		on: a parked connection is woken when its ping is due. Only plain TCP
+		connections park (not TLS, nor WebSockets over HTTP/2), and only on
+		Linux. 0 turns it off.
 	-free-memory interval
 		every interval in which connections ended, give the memory they
 		freed back to the operating system at once, rather than when the Go

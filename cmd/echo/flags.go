@@ -25,6 +25,7 @@ type config struct {
 	h2c          bool          // serve HTTP/2 without TLS (prior knowledge), WebSockets as streams
 	debugAddr    string        // serve /debug/stats and /debug/goroutines on this address; "": not at all
 	reusePort    bool          // share -addr with other processes (SO_REUSEPORT)
+	parkAfter    time.Duration // park a connection silent this long (park.go); 0: never
 }
 
 // Keepalive's defaults find a vanished client within a minute and a half, and keep the
@@ -34,6 +35,10 @@ const (
 	defaultPingInterval = 45 * time.Second
 	defaultPingTimeout  = 30 * time.Second
 )
+
+// defaultParkAfter is long enough that a connection in conversation never parks between its
+// messages, and short enough that one that has gone quiet costs its goroutine for only a second.
+const defaultParkAfter = time.Second
 
 // newFlagSet defines the command's flags on a new FlagSet that stores into
 // cfg. parseFlags and the usage message share it, so they never disagree.
@@ -59,6 +64,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.DurationVar(&cfg.pingTimeout, "ping-timeout", defaultPingTimeout, "keepalive: how long to wait for an answer to a ping")
 	fs.BoolVar(&cfg.reusePort, "reuse-port", false, "share -addr with other echo processes started with it too, the kernel spreading connections among them (SO_REUSEPORT; Linux)")
 	fs.BoolVar(&cfg.h2c, "h2c", false, "also serve HTTP/2 without TLS (prior knowledge), with WebSockets over its streams (RFC 8441)")
+	fs.DurationVar(&cfg.parkAfter, "park-after", defaultParkAfter, "a connection silent for this `duration` between messages parks: its goroutine ends, and an epoll watches its socket until it has input (Linux, plain TCP; 0: never)")
 	fs.DurationVar(&cfg.freeMemory, "free-memory", 0, "every `interval` in which connections ended, give the memory they freed back to the operating system at once (0: leave it to the Go runtime)")
 	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "serve goroutine, connection and memory counts at /debug/stats, and goroutine stacks at /debug/goroutines, on this `address` (a loopback one: 127.0.0.1:6060); default: none")
 	return fs

@@ -720,7 +720,7 @@ func TestTLSBadFiles(t *testing.T) {
 }
 
 func TestParseFlags(t *testing.T) {
-	defaults := config{addr: ":8080", pingInterval: defaultPingInterval, pingTimeout: defaultPingTimeout}
+	defaults := config{addr: ":8080", pingInterval: defaultPingInterval, pingTimeout: defaultPingTimeout, parkAfter: defaultParkAfter}
 	with := func(change func(*config)) config {
 		cfg := defaults
 		change(&cfg)
@@ -750,6 +750,8 @@ func TestParseFlags(t *testing.T) {
 			with(func(c *config) { c.pingInterval, c.pingTimeout = 5*time.Second, 2*time.Second }), false},
 		{"keepalive off", []string{"-ping-interval", "0"}, with(func(c *config) { c.pingInterval = 0 }), false},
 		{"reuse port", []string{"-reuse-port"}, with(func(c *config) { c.reusePort = true }), false},
+		{"park after", []string{"-park-after", "5s"}, with(func(c *config) { c.parkAfter = 5 * time.Second }), false},
+		{"never park", []string{"-park-after", "0"}, with(func(c *config) { c.parkAfter = 0 }), false},
 		{"free memory not a duration", []string{"-free-memory", "10"}, config{}, true},
 		{"tls pair", []string{"-tls-cert", "c.pem", "-tls-key", "k.pem"},
 			with(func(c *config) { c.tlsCert, c.tlsKey = "c.pem", "k.pem" }), false},

@@ -11,11 +11,13 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rfc6455/ws/conn"
 	"github.com/rfc6455/ws/frame"
 	"github.com/rfc6455/ws/handshake"
+	"github.com/rfc6455/ws/internal/park"
 )
 
 const (
@@ -59,11 +61,15 @@ type server struct {
 	// buffers holds message buffers (*[]byte) between messages.
 	buffers sync.Pool
 
+	// parker holds the connections that have gone quiet (park.go); nil parks none.
+	parker *park.Parker
+
 	mu       sync.Mutex
-	conns    map[*conn.Conn]struct{} // live WebSocket connections
+	conns    map[*conn.Conn]*session // live WebSocket connections
 	ended    int                     // WebSocket connections that have ended
 	closing  bool                    // shutdown has begun; refuse new connections
 	handlers sync.WaitGroup          // one per tracked connection
+	draining atomic.Bool             // closing, read without mu: no connection parks any more
 }
 
 // newServer returns a server configured by cfg that logs to logger.
@@ -83,7 +89,7 @@ func newServer(cfg config, logger *log.Logger) *server {
 		writeTimeout:     writeTimeout,
 		shutdownTimeout:  shutdownTimeout,
 		buffers:          sync.Pool{New: newMessageBuffer},
-		conns:            make(map[*conn.Conn]struct{}),
+		conns:            make(map[*conn.Conn]*session),
 	}
 }
 
@@ -131,49 +137,90 @@ func (s *server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		s.log.Printf("%s: %v", r.RemoteAddr, err)
 		return
 	}
-	if !s.track(c) {
+	e := s.newSession(c)
+	if !s.track(e) {
 		c.Close(frame.CloseGoingAway, shutdownReason)
 		c.CloseNow()
 		return
 	}
 	if c.OverHTTP2() {
 		// RFC 8441: the WebSocket is this request's stream, which ends when the handler
-		// returns.
-		s.serveConn(c)
+		// returns. (It does not park: its bytes are net/http's, not a socket's.)
+		e.run()
 		return
 	}
-	go s.serveConn(c)
+	go e.run()
 }
 
-// serveConn echoes every message back with its own opcode until the
-// connection ends, then logs one line about it.
+// session is one WebSocket connection's echo: what its loop keeps from message to message, in
+// the heap rather than in the loop's variables, so that a connection that has gone quiet can
+// park (park.go), its goroutine ending, and go on from a new one when its socket has input.
+type session struct {
+	s        *server
+	c        *conn.Conn
+	start    int64 // Unix nanoseconds
+	deadline int64 // the write deadline set, in Unix nanoseconds
+	messages int
+
+	mu     sync.Mutex
+	spot   park.Spot   // the socket's place in the parker; guarded by mu
+	parks  bool        // the socket can park: plain TCP, and a parker to hold it
+	parked bool        // guarded by mu
+	ping   *time.Timer // wakes a parked connection for keepalive; guarded by mu
+}
+
+// newSession returns the echo of c.
+func (s *server) newSession(c *conn.Conn) *session {
+	e := &session{s: s, c: c, start: time.Now().UnixNano()}
+	// Only a plain TCP connection parks: its bytes are all in the Conn's buffer or the socket.
+	// TLS keeps records of its own, and an HTTP/2 stream is net/http's.
+	if tcp, ok := c.NetConn().(*net.TCPConn); ok && s.parker != nil && s.cfg.parkAfter > 0 {
+		e.parks = e.spot.Init(tcp, e.wake)
+	}
+	return e
+}
+
+// run echoes every message back with its own opcode until the connection ends, then logs one
+// line about it; or until the connection parks, after -park-after without a message, when the
+// parker continues it on a new goroutine once the socket has input (park.go).
 //
-// Its frame is small, and the work of each message is done further down, in
-// echoMessage: the goroutine of an idle connection waits for the next
-// message at the bottom of serveConn, and what its stack grows to, it keeps
-// (the runtime doubles a stack that overflows and shrinks it back only when
-// nearly all of it is unused). Waiting under echoMessage's frame took the
-// stack of every idle connection from 2 KiB to 4 KiB. The logging, whose
-// calls take room on the stack, sits in functions of their own that are not
-// inlined.
-func (s *server) serveConn(c *conn.Conn) {
-	start := time.Now().UnixNano()
-	var deadline int64 // the write deadline set, in Unix nanoseconds
-	messages := 0
+// Its frame is small, and the work of each message is done further down, in echoMessage: the
+// goroutine of an idle connection waits for the next message at the bottom of run, and what
+// its stack grows to, it keeps (the runtime doubles a stack that overflows and shrinks it back
+// only when nearly all of it is unused). Waiting under echoMessage's frame took the stack of
+// every idle connection from 2 KiB to 4 KiB. The logging, whose calls take room on the stack,
+// sits in functions of their own that are not inlined.
+func (e *session) run() {
+	s, c := e.s, e.c
 	for {
-		op, r, err := c.NextReader()
-		if err == nil {
+		// Not a method of session's: a frame more under the wait would take the stack of
+		// every waiting connection past 2 KiB.
+		var op frame.Opcode
+		var r io.Reader
+		var err error
+		if e.parks && !s.draining.Load() {
+			op, r, err = c.NextReaderIdle(s.cfg.parkAfter)
+		} else {
+			op, r, err = c.NextReader()
+		}
+		switch {
+		case err == nil:
 			// Here rather than in echoMessage: setting a deadline goes deep into the
 			// runtime's timers.
-			deadline = s.renewWriteDeadline(c, deadline)
+			e.deadline = s.renewWriteDeadline(c, e.deadline)
 			var echoed bool
-			deadline, echoed, err = s.echoMessage(c, op, r, deadline)
+			e.deadline, echoed, err = s.echoMessage(c, op, r, e.deadline)
 			if echoed {
-				messages++
+				e.messages++
 			}
+		case errors.Is(err, conn.ErrNoMessage):
+			if e.park() {
+				return // the parker continues the connection
+			}
+			err = nil
 		}
 		if err != nil {
-			s.endConn(c, start, messages, err)
+			s.endConn(e, err)
 			return
 		}
 	}
@@ -182,15 +229,16 @@ func (s *server) serveConn(c *conn.Conn) {
 // endConn releases a connection whose echo loop has ended and logs it.
 //
 //go:noinline
-func (s *server) endConn(c *conn.Conn, start int64, messages int, err error) {
+func (s *server) endConn(e *session, err error) {
+	c := e.c
 	c.CloseNow()
-	s.untrack(c)
+	s.untrack(e)
 	http := "1.1"
 	if c.OverHTTP2() {
 		http = "2" // RFC 8441: the WebSocket was a stream of an HTTP/2 connection
 	}
 	s.log.Printf("%s: subprotocol=%q %s messages=%d duration=%s http=%s",
-		c.RemoteAddr(), c.Subprotocol(), describeEnd(err), messages, time.Since(time.Unix(0, start)).Round(time.Millisecond), http)
+		c.RemoteAddr(), c.Subprotocol(), describeEnd(err), e.messages, time.Since(time.Unix(0, e.start)).Round(time.Millisecond), http)
 }
 
 // logMessage logs one echoed message (-v).
@@ -202,7 +250,7 @@ func (s *server) logMessage(c *conn.Conn, op frame.Opcode, n int) {
 
 // echoMessage sends back the message of type op that r reads, and returns
 // the write deadline as renewWriteDeadline does, and whether the reply went
-// out. It is not inlined into serveConn, under which idle connections wait.
+// out. It is not inlined into session.run, under which idle connections wait.
 //
 // It keeps no memory between messages: NextReader has waited for the
 // message without any buffer, and only now is one borrowed from a pool,
@@ -245,7 +293,7 @@ func (s *server) echoMessage(c *conn.Conn, op frame.Opcode, r io.Reader, deadlin
 	if errors.Is(err, conn.ErrCloseSent) {
 		// Shutdown has sent our close frame from another goroutine.
 		// RFC 6455 §7.1.2: keep reading, and discarding, until the
-		// peer's close frame ends serveConn's loop.
+		// peer's close frame ends session.run's loop.
 		return deadline, false, nil
 	}
 	return deadline, err == nil, err
@@ -358,23 +406,23 @@ func describeEnd(err error) string {
 	return fmt.Sprintf("error=%q", err)
 }
 
-// track adds c to the live set. It reports false once shutdown has begun;
-// the caller must then close c itself.
-func (s *server) track(c *conn.Conn) bool {
+// track adds e to the live set. It reports false once shutdown has begun;
+// the caller must then close e's connection itself.
+func (s *server) track(e *session) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
 		return false
 	}
-	s.conns[c] = struct{}{}
+	s.conns[e.c] = e
 	s.handlers.Add(1)
 	return true
 }
 
-// untrack removes c from the live set when its handler returns.
-func (s *server) untrack(c *conn.Conn) {
+// untrack removes e from the live set when its echo ends.
+func (s *server) untrack(e *session) {
 	s.mu.Lock()
-	delete(s.conns, c)
+	delete(s.conns, e.c)
 	s.ended++
 	s.mu.Unlock()
 	s.handlers.Done()
@@ -387,11 +435,19 @@ func (s *server) untrack(c *conn.Conn) {
 func (s *server) closeAll(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
+	s.draining.Store(true)
 	live := make([]*conn.Conn, 0, len(s.conns))
-	for c := range s.conns {
+	parked := make([]*session, 0, len(s.conns))
+	for c, e := range s.conns {
 		live = append(live, c)
+		parked = append(parked, e)
 	}
 	s.mu.Unlock()
+	// A parked connection goes on reading first, for the peer's close frame to be read; and
+	// a socket must not close while it is parked (park.go).
+	for _, e := range parked {
+		e.unpark()
+	}
 
 	// Close blocks until the peer answers (or CloseTimeout), so close all
 	// connections at the same time rather than one after another.
@@ -475,6 +531,12 @@ func (s *server) run(ctx context.Context, ln net.Listener) error {
 	s.log.Printf("listening on %s://%s/ws", scheme, ln.Addr())
 	if s.cfg.freeMemory > 0 {
 		go s.freeMemory(ctx, s.cfg.freeMemory)
+	}
+	if s.cfg.parkAfter > 0 {
+		s.parker = park.New()
+		// After closeAll, which wakes every parked connection, or after an error, on which
+		// the process exits.
+		defer s.parker.Close()
 	}
 
 	// WebSocket handshakes are answered here (accept.go); every other

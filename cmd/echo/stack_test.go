@@ -15,7 +15,7 @@ import (
 // TestIdleStack checks what the goroutine of an idle connection costs: its stack must stay at
 // the runtime's smallest, 2 KiB, both for a connection that has sent nothing yet and for one
 // that has had a message echoed. A goroutine keeps a stack it grew, so a frame too many above
-// the wait (see serveConn) doubles the memory of every idle connection; the stacks of the
+// the wait (see session.run) doubles the memory of every idle connection; the stacks of the
 // server's goroutines, counted by the runtime, show it. (A message whose payload arrives in
 // several pieces, as large ones do, still grows it: the wait for the rest of it sits under the
 // frames of the reading and the echo.)
@@ -23,7 +23,8 @@ func TestIdleStack(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector enlarges every frame")
 	}
-	_, url, _ := startServer(t, "-ping-interval", "0")
+	// Connections that do not park: those over TLS or HTTP/2, and on systems without epoll.
+	_, url, _ := startServer(t, "-ping-interval", "0", "-park-after", "0")
 	for _, tc := range []struct {
 		name string
 		op   frame.Opcode
@@ -77,7 +78,7 @@ func TestIdleStackKeepalive(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector enlarges every frame")
 	}
-	ts, _, _ := startServer(t, "-ping-interval", "200ms", "-ping-timeout", "10s")
+	ts, _, _ := startServer(t, "-ping-interval", "200ms", "-ping-timeout", "10s", "-park-after", "0")
 	addr := strings.TrimPrefix(ts.URL, "http://")
 	const conns = 300
 	runtime.GC()
