@@ -370,13 +370,17 @@ func (b *bridge) park(s *side) bool {
 		return false
 	}
 	s.parked = true
-	if interval := b.srv.cfg.pingInterval; s == &b.fromClient && interval > 0 {
-		// Keepalive pings from within the client side's reads (conn.PollReader): a parked
-		// client side is woken when the next check is due.
+	if s != &b.fromClient {
+		return true
+	}
+	if due := b.c.KeepAliveDue(); !due.IsZero() {
+		// Keepalive pings, and fails a silent client, from within the client side's reads
+		// (conn.PollReader): a parked client side is woken when the next check is due.
+		wait := time.Until(due) + keepaliveSlack
 		if b.ping == nil {
-			b.ping = time.AfterFunc(interval+keepaliveSlack, func() { b.resume(&b.fromClient) })
+			b.ping = time.AfterFunc(wait, func() { b.resume(&b.fromClient) })
 		} else {
-			b.ping.Reset(interval + keepaliveSlack)
+			b.ping.Reset(wait)
 		}
 	}
 	return true
