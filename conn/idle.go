@@ -7,12 +7,13 @@ import (
 	"github.com/rfc6455/ws/frame"
 )
 
-// NextReaderIdle is NextReader with a bound on the wait between messages: it returns
-// ErrNoMessage once idle has passed without a byte from the peer, counted from the call or from
-// the last byte, whichever is later, while it waits between frames. The control frames it reads
-// meanwhile are handled as NextReader handles them, and they count as bytes. A frame or message
-// that has begun is read whole, however long its bytes take. The Conn is as usable after
-// ErrNoMessage as before; nothing of it was read.
+// NextReaderIdle is NextReader with a bound on the peer's silence: it returns ErrNoMessage when,
+// between frames, idle has passed since the last byte from the peer, or since the wait began if
+// none has come since then (the wait begins at the first call, and again at the first call after
+// ErrNoMessage). A peer already silent for idle when it is called, with nothing buffered, gets
+// ErrNoMessage at once. The control frames it reads meanwhile are handled as NextReader handles
+// them, and they count as bytes. A frame or message that has begun is read whole, however long
+// its bytes take. The Conn is as usable after ErrNoMessage as before; nothing of it was read.
 //
 // It is for a server that keeps many connections and gives the goroutine of one that has fallen
 // quiet back to the runtime: on ErrNoMessage the goroutine hands the connection to something that

@@ -214,3 +214,32 @@ func TestKeepAliveDue(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestNextReaderIdleAlreadySilent: a peer that has been silent for the idle time by the time of
+// the call, since the last byte of its last message, gets ErrNoMessage at once, not after another
+// idle time; after ErrNoMessage the wait begins afresh.
+func TestNextReaderIdleAlreadySilent(t *testing.T) {
+	const idle = 50 * time.Millisecond
+	server, client := idlePeer(t)
+	client.Write(textFrame("one"))
+	_, r, err := server.NextReaderIdle(idle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, r)
+	time.Sleep(2 * idle) // the application's work on the message
+	start := time.Now()
+	if _, _, err := server.NextReaderIdle(idle); !errors.Is(err, ErrNoMessage) {
+		t.Fatalf("after %v of silence: %v; want ErrNoMessage", 2*idle, err)
+	}
+	if took := time.Since(start); took >= idle {
+		t.Fatalf("ErrNoMessage after %v; want it at once", took)
+	}
+	start = time.Now()
+	if _, _, err := server.NextReaderIdle(idle); !errors.Is(err, ErrNoMessage) {
+		t.Fatalf("the next wait: %v; want ErrNoMessage", err)
+	}
+	if took := time.Since(start); took < idle {
+		t.Fatalf("the next wait ended after %v; want a whole idle time, %v", took, idle)
+	}
+}
