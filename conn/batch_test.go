@@ -81,7 +81,7 @@ func TestBufferMessage(t *testing.T) {
 			w.BufferMessage(frame.OpBinary, []byte("7"))
 			w.Ping(nil) // a control frame takes the waiting frames with it
 			expect("7")
-			big := bytes.Repeat([]byte("x"), 3*defaultWriteBufferSize)
+			big := bytes.Repeat([]byte("x"), 3*defaultBufferSize)
 			w.BufferMessage(frame.OpBinary, []byte("8"))
 			w.BufferMessage(frame.OpBinary, big) // too big: sent at once, after "8"
 			expect("8", string(big))

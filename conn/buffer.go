@@ -9,23 +9,11 @@ import (
 	"github.com/rfc6455/ws/frame"
 )
 
-// defaultReadBufferSize and defaultWriteBufferSize are the sizes of the read and write buffers
-// when the options leave them at 0. A Conn holds a buffer only while bytes wait in it (see
-// readBuffer and the write path), so the size costs nothing on an idle connection; a larger
-// buffer takes in more pipelined frames per read and sends more replies per write. Reads take
-// the largest pooled size: with messages of 16 KiB pipelined on one connection, reading 64 KiB
-// at a time rather than 16 took the server's CPU per message from 13 to 10 µs, the plain TCP
-// echo's (bench/peers, c1/k16/binary/16KiB), and no cell did worse. A larger write buffer bought
-// nothing measurable: the replies a read brings in leave in one write either way, and a message
-// too large for the buffer leaves from the caller's memory.
-const (
-	defaultReadBufferSize  = largestBufferClass
-	defaultWriteBufferSize = 16 << 10
-)
-
-// stallBufferSize is the buffer the first bytes of a frame move to when the rest does not follow
-// at once (readBuffer.shrink).
-const stallBufferSize = 4 << 10
+// defaultBufferSize is the size of the read and write buffers when the options leave it at 0. A
+// Conn holds a buffer only while bytes wait in it (see readBuffer and the write path), so the size
+// costs nothing on an idle connection; a larger buffer takes in more pipelined frames per read
+// and sends more replies per write.
+const defaultBufferSize = 16 << 10
 
 // minWriteBufferSize is the smallest write buffer: room for the largest control frame (§5.5),
 // which always goes out through the write buffer.
@@ -144,7 +132,7 @@ const smallReadSize = 192
 // HTTP head.
 func (b *readBuffer) init(nc net.Conn, buffered []byte, size int) {
 	if size <= 0 {
-		size = defaultReadBufferSize
+		size = defaultBufferSize
 	}
 	// Field by field: a composite literal would be built on the stack first, inline
 	// buffer and all, deepening the handshake's stack.
@@ -196,31 +184,6 @@ func (b *readBuffer) target() []byte {
 	return b.buf[b.w:]
 }
 
-// shrink moves the unread bytes of a frame whose rest has not arrived into the smallest buffer
-// that holds them, before the read waits for more: the inline buffer, or a stallBufferSize one
-// from the pool. A peer that stops in the middle of a frame then holds about what it sent, not a
-// whole read buffer: a header and a few bytes hold nothing borrowed at all. Only a frame's first
-// stallBufferSize bytes move, so that a large frame arriving in many pieces is not copied at
-// every pause; past them a stalled frame holds one read buffer. It never allocates (see
-// readRaw), and it leaves b as it is when the pool has no small buffer at hand.
-func (b *readBuffer) shrink() {
-	n := b.w - b.r
-	if b.bufp == nil || n > stallBufferSize || len(b.buf) <= stallBufferSize {
-		return
-	}
-	var p *[]byte
-	dst := b.small[:min(len(b.small), b.size)]
-	if n > len(dst) {
-		if p = pooledBuffer(stallBufferSize); p == nil {
-			return
-		}
-		dst = *p
-	}
-	copy(dst, b.buf[b.r:b.w])
-	putBuffer(b.bufp)
-	b.bufp, b.buf, b.r, b.w = p, dst, 0, n
-}
-
 // makeRoom makes space for need unread bytes in all (need is at most b.size) and for at least
 // one more: the unread bytes slide to the front, as in bufio.Reader, and move from the inline
 // buffer to a borrowed one when it is full.
@@ -228,13 +191,9 @@ func (b *readBuffer) makeRoom(need int) {
 	if b.buf == nil || (b.w < len(b.buf) && len(b.buf)-b.r >= need) {
 		return
 	}
-	if b.bufp == nil || len(b.buf) < b.size {
-		// The inline buffer, or the small one of a frame that stalled (shrink).
+	if b.bufp == nil {
 		p := getBuffer(b.size)
 		n := copy(*p, b.buf[b.r:b.w])
-		if b.bufp != nil {
-			putBuffer(b.bufp)
-		}
 		b.bufp, b.buf, b.r, b.w = p, *p, 0, n
 		return
 	}

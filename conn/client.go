@@ -53,11 +53,10 @@ type DialOptions struct {
 	// negotiated, and a negative value means no limit.
 	ReadLimit int64
 
-	// ReadBufferSize and WriteBufferSize size the Conn's read and write buffers; 0 means 64 KiB
-	// for reading and 16 KiB for writing, and a write buffer has room for at least the largest
-	// control frame, 139 bytes. A Conn borrows its buffers from a shared pool only while bytes
-	// wait in them, so an idle connection holds neither, and a frame that stops arriving in its
-	// first 4 KiB waits in a buffer of its size.
+	// ReadBufferSize and WriteBufferSize size the Conn's read and write buffers; 0 means 16 KiB,
+	// and a write buffer has room for at least the largest control frame, 139 bytes. A Conn
+	// borrows its buffers from a shared pool only while bytes wait in them, so an idle
+	// connection holds neither.
 	ReadBufferSize, WriteBufferSize int
 
 	// CloseTimeout bounds each wait of the close handshake; 0 means DefaultCloseTimeout.

@@ -127,13 +127,13 @@ type Conn struct {
 
 // newConn returns a Conn over nc. buffered holds bytes already read from nc after the opening
 // handshake: the start of the first frame. The buffer sizes are those of the options, 0 meaning
-// defaultReadBufferSize and defaultWriteBufferSize.
+// defaultBufferSize.
 func newConn(nc net.Conn, buffered []byte, server bool, readLimit int64, readBufferSize, writeBufferSize int, closeTimeout time.Duration) *Conn {
 	if readLimit == 0 {
 		readLimit = DefaultReadLimit
 	}
 	if writeBufferSize <= 0 {
-		writeBufferSize = defaultWriteBufferSize
+		writeBufferSize = defaultBufferSize
 	}
 	writeBufferSize = max(writeBufferSize, minWriteBufferSize)
 	if closeTimeout <= 0 {

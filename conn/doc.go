@@ -49,8 +49,8 @@
 //
 // # Memory
 //
-// A Conn holds buffers only while bytes wait in them: its read and write buffers (64 and 16 KiB
-// by default) are borrowed from pools shared by all connections and given back as soon as they are
+// A Conn holds buffers only while bytes wait in them: its read and write buffers (16 KiB by
+// default) are borrowed from pools shared by all connections and given back as soon as they are
 // empty, and on TCP a Conn waits for its peer with no buffer at all (what ends the wait is read
 // into a pooled buffer if the pool has one at hand, else into a 192-byte inline one). What an
 // idle connection costs is then the Conn itself (under 900 bytes), the socket, and the goroutine

@@ -16,7 +16,7 @@ import (
 // caller's buffer, alone in a single write; and that a server leaves the payload as it was,
 // while a client has masked it in place (§5.3).
 func TestWriteMessageInPlace(t *testing.T) {
-	sizes := []int{0, 1, 125, 126, 65535, 65536, defaultWriteBufferSize - 8, defaultWriteBufferSize - 4, 3 * defaultWriteBufferSize, 1 << 20}
+	sizes := []int{0, 1, 125, 126, 65535, 65536, defaultBufferSize - 8, defaultBufferSize - 4, 3 * defaultBufferSize, 1 << 20}
 	for _, server := range []bool{true, false} {
 		for _, afterBuffered := range []bool{false, true} {
 			for _, size := range sizes {
@@ -64,7 +64,7 @@ func TestWriteMessageInPlace(t *testing.T) {
 						pending = frame.Header{Length: 5, Masked: !server}.Size() + 5
 					}
 					header := frame.Header{Length: int64(size), Masked: !server}.Size()
-					inPlace := !afterBuffered || pending+header+size > defaultWriteBufferSize
+					inPlace := !afterBuffered || pending+header+size > defaultBufferSize
 					if !afterBuffered {
 						if n := counted.writes.Load(); n != 1 {
 							t.Errorf("%d writes for one message, want 1", n)
@@ -156,10 +156,10 @@ func TestWriteMessageInPlaceHeaderOnly(t *testing.T) {
 // a client's is masked chunk by chunk), alone or after buffered frames: the peer receives the
 // message whole, and p is left as it was.
 func TestWriteMessageLarge(t *testing.T) {
-	sizes := []int{defaultWriteBufferSize - 8, defaultWriteBufferSize - 4, defaultWriteBufferSize, defaultWriteBufferSize + 1, 3*defaultWriteBufferSize + 7, 1 << 20}
+	sizes := []int{defaultBufferSize - 8, defaultBufferSize - 4, defaultBufferSize, defaultBufferSize + 1, 3*defaultBufferSize + 7, 1 << 20}
 	// The buffered frames: a short one, or one that leaves fewer bytes free in the write buffer
 	// than the next frame's header needs.
-	buffered := map[string][]byte{"none": nil, "short": []byte("first"), "almost full": bytes.Repeat([]byte("f"), defaultWriteBufferSize-9)}
+	buffered := map[string][]byte{"none": nil, "short": []byte("first"), "almost full": bytes.Repeat([]byte("f"), defaultBufferSize-9)}
 	for _, server := range []bool{true, false} {
 		for _, inPlace := range []bool{false, true} {
 			for name, first := range buffered {

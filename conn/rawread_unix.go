@@ -74,8 +74,6 @@ func (b *readBuffer) readRaw(fd uintptr) bool {
 		case syscall.EAGAIN:
 			if b.r == b.w {
 				b.release() // the buffer was only the target of this read
-			} else if !b.noWait {
-				b.shrink() // a frame stopped midway: wait in a buffer of its size
 			}
 			return b.noWait
 		case nil:
