@@ -284,7 +284,14 @@ func (b *readBuffer) awaitInput() error {
 		return nil
 	}
 	b.makeRoom(b.size)
-	return b.readNow()
+	// A deadline that has just passed fails even this read without waiting. Bytes are buffered,
+	// so it is not this wait's to report: the next read that waits meets the deadline, and
+	// keepalive's or NextReaderIdle's handling of it (an expired idle deadline here used to close
+	// busy connections).
+	if err := b.readNow(); err != nil && !isTimeout(err) {
+		return err
+	}
+	return nil
 }
 
 // Peek returns the next n bytes (n at most the buffer size) without consuming them. They are
