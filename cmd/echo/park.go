@@ -1,7 +1,5 @@
 package main
 
-import "time"
-
 // A connection that has gone quiet parks: after -park-after without a message (conn's
 // NextReaderIdle), its goroutine hands the socket to the server's parker (package
 // internal/park, an epoll of its own) and returns, and the parker starts a new goroutine for it
@@ -12,53 +10,9 @@ import "time"
 // from within its read as before.
 
 // park hands the connection to the parker, and reports whether it took it: then run returns.
-func (e *session) park() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	// Checked under mu, which unpark takes after closeAll has set draining: a connection
-	// parks before shutdown wakes it, or not at all.
-	if e.s.draining.Load() || !e.s.parker.Park(&e.spot) {
-		return false
-	}
-	e.parked = true
-	if due := e.c.KeepAliveDue(); !due.IsZero() {
-		wait := time.Until(due) + keepaliveSlack
-		if e.ping == nil {
-			e.ping = time.AfterFunc(wait, e.unpark)
-		} else {
-			e.ping.Reset(wait)
-		}
-	}
-	return true
-}
+// Once closeAll has set draining it refuses, checked under the lock that unpark takes after it:
+// a connection parks before shutdown wakes it, or not at all.
+func (e *session) park() bool { return e.parking.Park(e.c.KeepAliveDue()) }
 
-// keepaliveSlack is how much later than keepalive's check a parked connection wakes, so that the
-// check is due when its read begins.
-const keepaliveSlack = 10 * time.Millisecond
-
-// wake continues the parked connection on a new goroutine, unless it is running already: the
-// parker calls it when the socket is readable.
-func (e *session) wake() {
-	e.mu.Lock()
-	parked := e.parked
-	e.parked = false
-	e.mu.Unlock()
-	if parked {
-		go e.run()
-	}
-}
-
-// unpark continues the parked connection, if it is, before its socket has input: for keepalive's
-// check, or for shutdown.
-func (e *session) unpark() {
-	e.mu.Lock()
-	parked := e.parked
-	if parked {
-		e.parked = false
-		e.s.parker.Forget(&e.spot)
-	}
-	e.mu.Unlock()
-	if parked {
-		go e.run()
-	}
-}
+// unpark continues the parked connection, if it is, before its socket has input: for shutdown.
+func (e *session) unpark() { e.parking.Unpark() }

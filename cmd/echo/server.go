@@ -162,11 +162,8 @@ type session struct {
 	deadline int64 // the write deadline set, in Unix nanoseconds
 	messages int
 
-	mu     sync.Mutex
-	spot   park.Spot   // the socket's place in the parker; guarded by mu
-	parks  bool        // the socket can park: plain TCP, and a parker to hold it
-	parked bool        // guarded by mu
-	ping   *time.Timer // wakes a parked connection for keepalive; guarded by mu
+	parking park.Conn // the connection's place in the parker
+	parks   bool      // the socket can park: plain TCP, and a parker to hold it
 }
 
 // newSession returns the echo of c.
@@ -174,8 +171,8 @@ func (s *server) newSession(c *conn.Conn) *session {
 	e := &session{s: s, c: c, start: time.Now().UnixNano()}
 	// Only a plain TCP connection parks: its bytes are all in the Conn's buffer or the socket.
 	// TLS keeps records of its own, and an HTTP/2 stream is net/http's.
-	if tcp, ok := c.NetConn().(*net.TCPConn); ok && s.parker != nil && s.cfg.parkAfter > 0 {
-		e.parks = e.spot.Init(tcp, e.wake)
+	if tcp, ok := c.NetConn().(*net.TCPConn); ok && s.cfg.parkAfter > 0 {
+		e.parks = e.parking.Init(s.parker, tcp, e.run, &s.draining)
 	}
 	return e
 }

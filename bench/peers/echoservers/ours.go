@@ -25,7 +25,7 @@ func serveOursConn(nc net.Conn) {
 		return // UpgradeConn has answered and closed nc
 	}
 	// The handshake has grown this goroutine's stack; a fresh one starts at its smallest.
-	go newOursEcho(c, 0).run()
+	go newOursEcho(c).run()
 }
 
 // serveOursKeepAlive is ours-keepalive: ours with keepalive on, as cmd/echo has it by default
@@ -35,7 +35,7 @@ func serveOursKeepAlive(nc net.Conn) {
 	if err != nil {
 		return
 	}
-	go newOursEcho(c, oursKeepAlive.PingInterval).run()
+	go newOursEcho(c).run()
 }
 
 var oursKeepAlive = &conn.UpgradeOptions{PingInterval: 45 * time.Second, PingTimeout: 30 * time.Second}
@@ -84,7 +84,7 @@ func echoOurs(w http.ResponseWriter, r *http.Request, opts *conn.UpgradeOptions)
 	if err != nil {
 		return // Upgrade has answered with the HTTP error
 	}
-	go newOursEcho(c, 0).run()
+	go newOursEcho(c).run()
 }
 
 // messageBuffers holds the echo's message buffers (*[]byte) between messages, as cmd/echo's
@@ -105,21 +105,16 @@ var oursParker = sync.OnceValue(park.New)
 
 // oursEcho is one connection of ours: cmd/echo's session (server.go), without its logging.
 type oursEcho struct {
-	c        *conn.Conn
-	parker   *park.Parker
-	interval time.Duration // keepalive's, 0 when off
-
-	mu     sync.Mutex
-	spot   park.Spot   // guarded by mu
-	parked bool        // guarded by mu
-	ping   *time.Timer // wakes a parked connection for keepalive; guarded by mu
+	c       *conn.Conn
+	parking park.Conn
+	parks   bool
 }
 
-// newOursEcho returns the echo of c, whose keepalive pings after interval of silence (0: off).
-func newOursEcho(c *conn.Conn, interval time.Duration) *oursEcho {
-	e := &oursEcho{c: c, interval: interval}
-	if tcp, ok := c.NetConn().(*net.TCPConn); ok && e.spot.Init(tcp, e.wake) {
-		e.parker = oursParker()
+// newOursEcho returns the echo of c.
+func newOursEcho(c *conn.Conn) *oursEcho {
+	e := &oursEcho{c: c}
+	if tcp, ok := c.NetConn().(*net.TCPConn); ok {
+		e.parks = e.parking.Init(oursParker(), tcp, e.run, nil)
 	}
 	return e
 }
@@ -132,13 +127,13 @@ func newOursEcho(c *conn.Conn, interval time.Duration) *oursEcho {
 func (e *oursEcho) run() {
 	c := e.c
 	idle := time.Duration(0)
-	if e.parker != nil {
+	if e.parks {
 		idle = parkAfter
 	}
 	for {
 		op, r, err := c.NextReaderIdle(idle)
 		if errors.Is(err, conn.ErrNoMessage) {
-			if e.park() {
+			if e.parking.Park(c.KeepAliveDue()) {
 				return // wake continues on a new goroutine
 			}
 			continue
@@ -167,51 +162,6 @@ func (e *oursEcho) run() {
 			c.CloseNow()
 			return
 		}
-	}
-}
-
-// park hands the connection to the parker, and reports whether it took it.
-func (e *oursEcho) park() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !e.parker.Park(&e.spot) {
-		return false
-	}
-	e.parked = true
-	if e.interval > 0 {
-		// Keepalive pings from within reads: wake when its check is due.
-		if e.ping == nil {
-			e.ping = time.AfterFunc(e.interval, e.wakeForPing)
-		} else {
-			e.ping.Reset(e.interval)
-		}
-	}
-	return true
-}
-
-// wake continues a parked connection, once, on a new goroutine: the parker calls it when the
-// socket is readable.
-func (e *oursEcho) wake() {
-	e.mu.Lock()
-	parked := e.parked
-	e.parked = false
-	e.mu.Unlock()
-	if parked {
-		go e.run()
-	}
-}
-
-// wakeForPing continues a parked connection for keepalive's check.
-func (e *oursEcho) wakeForPing() {
-	e.mu.Lock()
-	parked := e.parked
-	if parked {
-		e.parked = false
-		e.parker.Forget(&e.spot)
-	}
-	e.mu.Unlock()
-	if parked {
-		go e.run()
 	}
 }
 
