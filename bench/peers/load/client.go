@@ -28,6 +28,10 @@ type Target struct {
 	// Compression offers permessage-deflate and requires the server to accept it as the mode
 	// says (see Compression); not with Raw.
 	Compression Compression
+	// HTTP2 opens each connection as a stream of an HTTP/2 connection (RFC 8441), with prior
+	// knowledge of a cleartext server (an h2c one, such as cmd/echo -h2c); the streams of a
+	// run share HTTP/2 connections, as a browser's do. Not with Raw.
+	HTTP2 bool
 }
 
 // client is one connection of the load generator.
@@ -51,8 +55,9 @@ type client struct {
 // the request from handshake.AppendRequest, the response checked by handshake.CheckResponse.
 // bufSize is the read buffer, which also bounds how much is compared at a time. With t.Compression
 // the offer and the server's answer are checked too (Compression.Accept), and compressed echoes
-// are inflated with decompressors from inflaters.
-func dial(ctx context.Context, t Target, bufSize int, inflaters *sync.Pool) (*client, error) {
+// are inflated with decompressors from inflaters. With t.HTTP2 the connection is a stream from
+// h2 and the handshake an extended CONNECT (RFC 8441 §4, §5).
+func dial(ctx context.Context, t Target, bufSize int, inflaters *sync.Pool, h2 *h2Pool) (*client, error) {
 	u, err := url.Parse(t.URL)
 	if err != nil {
 		return nil, err
@@ -63,6 +68,26 @@ func dial(ctx context.Context, t Target, bufSize int, inflaters *sync.Pool) (*cl
 	host := u.Host
 	if u.Port() == "" {
 		host = net.JoinHostPort(u.Hostname(), "80")
+	}
+	var offered []string
+	if t.Compression != NoCompression {
+		offered = []string{handshake.PermessageDeflate}
+	}
+	if t.HTTP2 && !t.Raw {
+		nc, resp, err := h2.dialH2(ctx, u, host, extendedConnectHeader(t.Compression.Offer()))
+		if err != nil {
+			return nil, err
+		}
+		if err := handshake.CheckExtendedConnectResponse(resp, nil, offered); err != nil {
+			nc.Close()
+			return nil, err
+		}
+		c := &client{nc: nc, br: bufio.NewReaderSize(nc, bufSize), nextPing: 1}
+		if err := c.acceptCompression(t, resp, inflaters); err != nil {
+			nc.Close()
+			return nil, err
+		}
+		return c, nil
 	}
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", host)
@@ -78,10 +103,6 @@ func dial(ctx context.Context, t Target, bufSize int, inflaters *sync.Pool) (*cl
 		defer nc.SetDeadline(time.Time{})
 	}
 	key := handshake.NewKey()
-	var offered []string
-	if t.Compression != NoCompression {
-		offered = []string{handshake.PermessageDeflate}
-	}
 	req := handshake.AppendRequest(nil, u.RequestURI(), u.Host, key, nil, t.Compression.Offer(), nil)
 	if _, err := nc.Write(req); err != nil {
 		nc.Close()
@@ -97,16 +118,26 @@ func dial(ctx context.Context, t Target, bufSize int, inflaters *sync.Pool) (*cl
 		nc.Close()
 		return nil, err
 	}
-	if t.Compression != NoCompression {
-		params, err := t.Compression.Accept(resp)
-		if err != nil {
-			nc.Close()
-			return nil, err
-		}
-		c.deflate = &clientDeflate{params: params, inflaters: inflaters}
-		c.extensions = resp.Header.Get("Sec-WebSocket-Extensions")
+	if err := c.acceptCompression(t, resp, inflaters); err != nil {
+		nc.Close()
+		return nil, err
 	}
 	return c, nil
+}
+
+// acceptCompression checks the server's answer to the offer of t.Compression, if any, and
+// sets c up to inflate what it compresses.
+func (c *client) acceptCompression(t Target, resp *http.Response, inflaters *sync.Pool) error {
+	if t.Compression == NoCompression {
+		return nil
+	}
+	params, err := t.Compression.Accept(resp)
+	if err != nil {
+		return err
+	}
+	c.deflate = &clientDeflate{params: params, inflaters: inflaters}
+	c.extensions = resp.Header.Get("Sec-WebSocket-Extensions")
+	return nil
 }
 
 // readHeader reads one frame header from the buffer without allocating, and applies the rules a

@@ -75,7 +75,8 @@ func Idle(ctx context.Context, t Target, n int, o Options) IdleResult {
 	res.BaseKiB = rss()
 
 	// A small read buffer: the generator holds n connections at once.
-	clients, errs := dialAll(ctx, t, n, 4<<10, o.Timeout)
+	clients, errs, closeH2 := dialAll(ctx, t, n, 4<<10, o.Timeout)
+	defer closeH2()
 	wf, extensions := agree(clients, errs)
 	res.Extensions = extensions
 	for _, err := range errs {

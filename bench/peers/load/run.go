@@ -44,6 +44,7 @@ type Result struct {
 	Text     bool   `json:"text"`
 	Frags    int    `json:"frags"`
 	Raw      bool   `json:"raw,omitempty"`
+	HTTP2    bool   `json:"http2,omitempty"` // a stream of HTTP/2 each (Target.HTTP2)
 
 	Compressible bool   `json:"compressible,omitempty"` // text that deflate shrinks a lot ("ctext")
 	Compression  string `json:"compression,omitempty"`  // "deflate" or "deflate-takeover": what was offered (Target.Compression)
@@ -118,7 +119,7 @@ type connStats struct {
 func Run(ctx context.Context, t Target, sc Scenario, o Options) Result {
 	o = o.withDefaults()
 	res := Result{Scenario: sc.Name(), Conns: sc.Conns, InFlight: sc.InFlight, Size: sc.Size,
-		Text: sc.Text, Frags: sc.Frags, Raw: t.Raw, Compressible: sc.Compressible,
+		Text: sc.Text, Frags: sc.Frags, Raw: t.Raw, HTTP2: t.HTTP2, Compressible: sc.Compressible,
 		Compression: t.Compression.String(), Start: time.Now()}
 	if err := sc.Validate(); err != nil {
 		res.Errors, res.FirstError = 1, err.Error()
@@ -133,7 +134,8 @@ func Run(ctx context.Context, t Target, sc Scenario, o Options) Result {
 	}
 	sampler := startRSS(o.PID)
 
-	clients, errs := dialAll(ctx, t, sc.Conns, o.ReadBuffer, o.Timeout)
+	clients, errs, closeH2 := dialAll(ctx, t, sc.Conns, o.ReadBuffer, o.Timeout)
+	defer closeH2()
 	wf, extensions := agree(clients, errs)
 	res.Extensions = extensions
 	msgs := buildMessages(sc, wf) // after the handshakes: the client's window is known only then
@@ -209,17 +211,24 @@ func Run(ctx context.Context, t Target, sc Scenario, o Options) Result {
 const dialParallelism = 64
 
 // dialAll opens n connections, dialParallelism at a time. A failed dial leaves a nil client and
-// its error at the same index.
-func dialAll(ctx context.Context, t Target, n, bufSize int, timeout time.Duration) ([]*client, []error) {
-	clients := make([]*client, n)
-	errs := make([]error, n)
+// its error at the same index. With t.HTTP2, done closes the HTTP/2 connections once the
+// clients have closed their streams; otherwise it does nothing.
+func dialAll(ctx context.Context, t Target, n, bufSize int, timeout time.Duration) (clients []*client, errs []error, done func()) {
+	clients = make([]*client, n)
+	errs = make([]error, n)
 	inflaters := newInflaterPool()
+	var h2 *h2Pool
+	done = func() {}
+	if t.HTTP2 {
+		h2 = &h2Pool{}
+		done = h2.client.CloseIdleConnections
+	}
 	parallel(n, func(i int) {
 		dctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		clients[i], errs[i] = dial(dctx, t, bufSize, inflaters)
+		clients[i], errs[i] = dial(dctx, t, bufSize, inflaters, h2)
 	})
-	return clients, errs
+	return clients, errs, done
 }
 
 // agree returns how messages go on the wire, from the parameters the first connection negotiated,

@@ -10,11 +10,14 @@
 //	wsload -url ws://127.0.0.1:9000/ -raw ...                 a plain TCP echo: same bytes, no WebSocket
 //	wsload -url ws://127.0.0.1:8080/ -deflate -matrix deflate permessage-deflate, no context takeover
 //	wsload -url ws://127.0.0.1:8080/ -deflate-takeover ...    permessage-deflate, server keeps its context
+//	wsload -url ws://127.0.0.1:8080/ -h2c ...                 each connection a stream of HTTP/2 (RFC 8441)
 //
 // With -deflate or -deflate-takeover the client offers permessage-deflate (RFC 7692), fails every
 // connection whose server does not accept it as the mode requires, sends messages compressed
 // once before the run (it always declares client_no_context_takeover), and inflates and compares
-// every echo; see load.Compression. The line of a run adds the echoes' bytes on the wire per byte
+// every echo; see load.Compression. With -h2c every connection is a WebSocket over an HTTP/2
+// stream (RFC 8441), HTTP/2 with prior knowledge, the streams sharing connections as a browser's
+// do (a new one when the server's stream limit is reached); the framing and checks are the same. The line of a run adds the echoes' bytes on the wire per byte
 // of payload and the share of echoes that came compressed.
 //
 // One line per scenario: messages per second, payload MB/s, round-trip p50 and p99, errors, and
@@ -47,6 +50,7 @@ func main() {
 	var (
 		url      = flag.String("url", "", "the echo server's ws:// `URL` (required)")
 		raw      = flag.Bool("raw", false, "raw mode for a plain TCP echo: no handshake; the echo must be the bytes sent")
+		h2c      = flag.Bool("h2c", false, "open each connection as a stream of HTTP/2 with prior knowledge (RFC 8441; an h2c server such as cmd/echo -h2c)")
 		conns    = flag.Int("conns", 1, "connections")
 		inflight = flag.Int("inflight", 1, "messages in flight per connection")
 		sizeStr  = flag.String("size", "16B", "message `size`: 16B, 1KiB, 1MiB or bytes")
@@ -96,6 +100,9 @@ func main() {
 	if *raw && compression != load.NoCompression {
 		log.Fatal("-raw talks to a plain TCP echo: no compression")
 	}
+	if *raw && *h2c {
+		log.Fatal("-raw talks to a plain TCP echo: no HTTP/2")
+	}
 	raiseFileLimit()
 
 	var scenarios []load.Scenario
@@ -124,7 +131,7 @@ func main() {
 		out = json.NewEncoder(f)
 	}
 
-	target := load.Target{URL: *url, Raw: *raw, Compression: compression}
+	target := load.Target{URL: *url, Raw: *raw, Compression: compression, HTTP2: *h2c}
 	opts := load.Options{Duration: *duration, Warmup: *warmup, Messages: *messages, PID: *pid, Timeout: *timeout, Settle: *settle}
 	ctx := context.Background()
 	mode := ""
@@ -133,6 +140,9 @@ func main() {
 		mode = " (raw)"
 	case compression != load.NoCompression:
 		mode = fmt.Sprintf(" (%s: offers %q)", compression, compression.Offer())
+	}
+	if *h2c {
+		mode += " (HTTP/2, RFC 8441)"
 	}
 	fmt.Printf("# wsload %s%s  %s  GOMAXPROCS=%d  load average %s\n", *url, mode,
 		time.Now().Format(time.RFC3339), runtime.GOMAXPROCS(0), loadAverage())
