@@ -23,7 +23,7 @@ type CompressionOptions struct {
 	// Threshold is the size under which WriteMessage sends a message uncompressed; 0 means 128
 	// bytes, a negative value compresses everything. Deflate cannot shrink tiny messages, and
 	// compressing them costs time. Above it, WriteMessage also sends uncompressed a message
-	// that compression would not shrink by 3 %, and, after one, the next few messages of its
+	// that compression would not shrink by 3 % and by 32 bytes, and, after one, the next few messages of its
 	// opcode without trying (1, then twice as many after each failed trial, up to 64), so
 	// that a stream of incompressible data (media, encrypted or compressed bytes) costs
 	// almost no compression time; a negative Threshold turns that off too. Messages written
@@ -310,14 +310,28 @@ func (d *deflate) worthTrying(op frame.Opcode) bool {
 	return true
 }
 
+// minSaving is the fewest bytes compression must take off a message for it to go compressed.
+// Below it a small message would save less than the TCP and IP headers of the packet that
+// carries it, and cost both ends a compressor's and a decompressor's time: the 128-byte texts
+// of the bench/peers matrix shrink by 13 bytes without context, and sending them plain (after
+// the trials that find that out) doubles the echoes per second. Small messages that compress
+// well (repetitive, or with the context of earlier ones kept) save far more and go compressed.
+const minSaving = 32
+
+// worthSending reports whether a message of n bytes that compressed into compressed bytes
+// should go so: it saved 3 % of it, and minSaving bytes.
+func worthSending(compressed, n int) bool {
+	return compressed+max(n/32, minSaving) < n
+}
+
 // shrank reports whether compressing a message of n bytes into compressed bytes saved enough
-// to send it so (3 % or more), and sets the run of messages of op to send without a trial. A
+// to send it so (worthSending), and sets the run of messages of op to send without a trial. A
 // compressor that keeps its context has taken in a message that is now sent as it is, which
 // the peer's decompressor never sees (§7.2.3.2 has both windows hold the same bytes): it
 // starts afresh, so that no later message refers to it.
 func (d *deflate) shrank(op frame.Opcode, compressed, n int) bool {
 	i := dataIndex(op)
-	if compressed+n/32 < n || d.threshold < 0 {
+	if worthSending(compressed, n) || d.threshold < 0 {
 		d.skipRun[i] = 0
 		return true
 	}

@@ -383,3 +383,51 @@ func TestIncompressibleSentPlain(t *testing.T) {
 		})
 	}
 }
+
+// TestSmallSavingSentPlain: a message that compression would shrink by fewer than minSaving
+// bytes goes uncompressed even when that is over 3 % of it (RFC 7692 §6 leaves the choice to
+// the sender); one that saves more goes compressed, however small. Each case's message is
+// checked against compress/flate first, so that the case tests what it names.
+func TestSmallSavingSentPlain(t *testing.T) {
+	cases := []struct {
+		name       string
+		msg        string
+		saves      [2]int // the range of bytes a fresh compressor takes off it
+		compressed bool
+	}{
+		{"128 B of varied text saving under 32 B", `{"id":4711,"user":"kawasaki","ts":1733600000,"op":"publish","topic":"sensors/hall-3/temp","qos":1,"seq":90210,"v":[21.5,21.7,22.0]}`, [2]int{4, 31}, false},
+		{"128 B of repetitive text", strings.Repeat("temperature ", 11) + "temper", [2]int{32, 128}, true},
+		{"1 KiB of repetitive text", strings.Repeat("0123456789abcdef", 64), [2]int{32, 1024}, true},
+	}
+	srv := startEchoServer(t, &UpgradeOptions{Compression: &CompressionOptions{}})
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if len(tc.msg) < defaultCompressionThreshold {
+				t.Fatalf("the case's message is %d bytes, under the threshold", len(tc.msg))
+			}
+			var z bytes.Buffer
+			fw, _ := flate.NewWriter(&z, flate.BestSpeed)
+			fw.Write([]byte(tc.msg))
+			fw.Flush()
+			if saved := len(tc.msg) - (z.Len() - 4); saved < tc.saves[0] || saved > tc.saves[1] {
+				t.Fatalf("the case's %d-byte message saves %d bytes, not %d to %d", len(tc.msg), saved, tc.saves[0], tc.saves[1])
+			}
+			c := dialTest(t, srv.url, &DialOptions{Compression: &CompressionOptions{}})
+			var rsv []uint8
+			c.SetTrace(func(sent bool, h frame.Header) {
+				if sent && !h.Op.IsControl() {
+					rsv = append(rsv, h.Rsv)
+				}
+			})
+			if err := c.WriteMessage(frame.OpText, []byte(tc.msg)); err != nil {
+				t.Fatal(err)
+			}
+			if _, got, err := c.ReadMessage(nil); err != nil || string(got) != tc.msg {
+				t.Fatalf("echo: %q, %v", got, err)
+			}
+			if len(rsv) != 1 || (rsv[0] == frame.Rsv1) != tc.compressed {
+				t.Errorf("RSV %v, want compressed=%v", rsv, tc.compressed)
+			}
+		})
+	}
+}

@@ -72,9 +72,9 @@ func (pm *PreparedMessage) form(server, compressed bool, level int) *preparedFor
 		fw.Write(pm.payload)
 		fw.Flush()
 		pool.put(fw)
-		// RFC 7692 §7.2.1: without the sync flush's tail. Sent only if it saves 3 %, as
-		// WriteMessage decides (deflate.shrank).
-		if deflated := out.Bytes()[:out.Len()-len(syncTail)]; len(deflated)+len(pm.payload)/32 < len(pm.payload) {
+		// RFC 7692 §7.2.1: without the sync flush's tail. Sent only if that saves enough, as
+		// WriteMessage decides (worthSending).
+		if deflated := out.Bytes()[:out.Len()-len(syncTail)]; worthSending(len(deflated), len(pm.payload)) {
 			f.payload, f.deflated = deflated, true
 			h.Rsv = frame.Rsv1
 		}

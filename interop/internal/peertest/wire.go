@@ -90,7 +90,7 @@ type Compressor struct {
 	HuffmanOnly bool
 	// Fragments: it sends a message of the list with Fragments > 1 in at least that many frames.
 	Fragments bool
-	// SkipsIncompressible: ours. A message that deflate does not shrink by 3 % goes
+	// SkipsIncompressible: ours. A message that deflate does not shrink by 3 % and 32 bytes goes
 	// uncompressed, and so do the next 1, 2, 4 … 64 of its opcode, without a trial
 	// (conn.CompressionOptions.Threshold).
 	SkipsIncompressible bool
@@ -101,8 +101,8 @@ type Compressor struct {
 	StreamsFrom int
 }
 
-// shrinks reports whether a fresh compressor of c saves 3 % of p, the test of a trial of
-// SkipsIncompressible.
+// shrinks reports whether a fresh compressor of c saves 3 % of p and 32 bytes, the test of a
+// trial of SkipsIncompressible.
 func (c Compressor) shrinks(p []byte) bool {
 	level := flate.BestSpeed
 	if c.HuffmanOnly {
@@ -112,7 +112,7 @@ func (c Compressor) shrinks(p []byte) bool {
 	fw, _ := flate.NewWriter(&out, level)
 	fw.Write(p)
 	fw.Flush()
-	return out.Len()-4+len(p)/32 < len(p)
+	return out.Len()-4+max(len(p)/32, 32) < len(p)
 }
 
 // Ours returns our Conn's compressor, named name, with the default threshold of 128 bytes,
