@@ -834,3 +834,52 @@ func TestH2StuckReader(t *testing.T) {
 		t.Fatal("a stream beside one whose handler stopped reading is stalled")
 	}
 }
+
+// TestH2ConcurrentDials: WebSockets dialed at the same time through one HTTP2Client share the
+// HTTP/2 connections it opens, a new one when those it has are full (the server's
+// SETTINGS_MAX_CONCURRENT_STREAMS, RFC 9113 §5.1.2), and none of the dials fails for want of
+// room, however the streams of other WebSockets end meanwhile.
+func TestH2ConcurrentDials(t *testing.T) {
+	srv := h2Server(t, nil, echoLoop)
+	srv.Config.HTTP2.MaxConcurrentStreams = 3
+	for round := range 20 {
+		h := &HTTP2Client{}
+		errs := make(chan error, 10)
+		for i := range 10 {
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+				defer cancel()
+				c, _, err := Dial(ctx, "wss"+strings.TrimPrefix(srv.URL, "https"), &DialOptions{
+					TLSConfig: srv.Client().Transport.(*http.Transport).TLSClientConfig,
+					HTTP2:     h,
+				})
+				if err != nil {
+					errs <- fmt.Errorf("round %d, dial %d: %w", round, i, err)
+					return
+				}
+				defer c.CloseNow()
+				if !c.OverHTTP2() {
+					errs <- fmt.Errorf("round %d, dial %d: over HTTP/1.1", round, i)
+					return
+				}
+				msg := []byte(fmt.Sprintf("dial %d", i))
+				c.WriteMessage(frame.OpText, msg)
+				if _, got, err := c.ReadMessage(nil); err != nil || !bytes.Equal(got, msg) {
+					errs <- fmt.Errorf("round %d, dial %d: echo %q, %v", round, i, got, err)
+					return
+				}
+				// Some end at once, making room on a full connection as others dial.
+				if i%2 == 0 {
+					c.Close(frame.CloseNormal, "")
+				}
+				errs <- nil
+			}()
+		}
+		for range 10 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		h.CloseIdleConnections()
+	}
+}

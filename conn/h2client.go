@@ -36,7 +36,8 @@ type HTTP2Client struct {
 	// extended CONNECT gets RFC 6455's handshake on a new connection, as over TLS.
 	Cleartext bool
 
-	pool h2connect.Client // net/http's HTTP/2 client and the connections handed to it
+	pool   h2connect.Client // net/http's HTTP/2 client and the connections handed to it
+	dialMu sync.Mutex       // one new HTTP/2 connection at a time (dialHTTP2)
 }
 
 // CloseIdleConnections closes the HTTP/2 connections of h that carry no WebSocket (no open
@@ -239,12 +240,42 @@ func dialHTTP2(ctx context.Context, u *url.URL, secure bool, addr string, opts *
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if rt := h.pool.Pooled(secure); rt != nil {
-		c, resp, err := h.open(ctx, rt, u, opts, offer, allowed)
-		if err == nil || !h2connect.IsNoCachedConn(err) {
+	tryPooled := func() (c *Conn, resp *http.Response, err error, ok bool) {
+		rt := h.pool.Pooled(secure)
+		if rt == nil {
+			return nil, nil, nil, false
+		}
+		c, resp, err = h.open(ctx, rt, u, opts, offer, allowed)
+		return c, resp, err, err == nil || !h2connect.IsNoCachedConn(err)
+	}
+	if c, resp, err, ok := tryPooled(); ok {
+		return c, resp, nil, err
+	}
+	// No pooled connection has room for another stream. One new connection at a time: the
+	// WebSockets dialed meanwhile wait for it and take its streams, rather than each opening a
+	// connection of its own. net/http's pool gives a request any connection with room, so
+	// another stream may take the new connection's last place first: then dial again.
+	h.dialMu.Lock()
+	defer h.dialMu.Unlock()
+	for attempt := 1; ; attempt++ {
+		if c, resp, err, ok := tryPooled(); ok {
 			return c, resp, nil, err
 		}
+		c, resp, tc, err := h.dialNew(ctx, u, secure, addr, opts, offer, allowed)
+		if err == nil || tc != nil || !h2connect.IsNoCachedConn(err) || attempt == maxH2Dials {
+			return c, resp, tc, err
+		}
 	}
+}
+
+// maxH2Dials bounds the new HTTP/2 connections one Dial opens when others' streams keep
+// taking their room (dialHTTP2).
+const maxH2Dials = 4
+
+// dialNew is dialHTTP2 on a new connection: it dials, hands the connection to net/http's HTTP/2
+// client and opens the WebSocket as a stream, or returns the TLS connection when the server
+// chose HTTP/1.1 in ALPN.
+func (h *HTTP2Client) dialNew(ctx context.Context, u *url.URL, secure bool, addr string, opts *DialOptions, offer string, allowed []string) (*Conn, *http.Response, net.Conn, error) {
 	nc, err := dialThroughProxy(ctx, u, secure, addr, opts)
 	if err != nil {
 		return nil, nil, nil, err

@@ -135,13 +135,15 @@ func (s *Stream) Close() {
 // stream lives until Close. The error is ErrNotSupported when the server did not advertise
 // extended CONNECT.
 func Open(ctx context.Context, rt http.RoundTripper, target *url.URL, header http.Header) (*Stream, error) {
-	body, out := io.Pipe()
+	var body retryableBody
 	streamCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	req, err := http.NewRequestWithContext(streamCtx, http.MethodConnect, target.String(), body)
+	req, err := http.NewRequestWithContext(streamCtx, http.MethodConnect, target.String(), body.fresh())
 	if err != nil {
 		cancel()
+		body.current().Close()
 		return nil, err
 	}
+	req.GetBody = func() (io.ReadCloser, error) { return body.fresh(), nil }
 	for name, values := range header {
 		req.Header[name] = values
 	}
@@ -159,13 +161,42 @@ func Open(ctx context.Context, rt http.RoundTripper, target *url.URL, header htt
 	case r := <-done:
 		if r.err != nil {
 			cancel()
-			out.Close()
+			body.current().Close()
 			return nil, Classify(r.err)
 		}
-		return &Stream{Response: r.resp, Body: out, Cancel: cancel}, nil
+		return &Stream{Response: r.resp, Body: body.current(), Cancel: cancel}, nil
 	case <-ctx.Done():
 		cancel()
-		out.Close()
+		body.current().Close()
 		return nil, ctx.Err()
 	}
+}
+
+// retryableBody is the request body of an extended CONNECT: a pipe whose writer becomes the
+// stream's Body. net/http's HTTP/2 client retries a request on another connection when the
+// one it chose cannot take it after all (another request took its last stream, or it is
+// going away), and having closed the body of the failed attempt, it asks GetBody for a new
+// one. Each call of fresh is such a body: a new pipe, whose writer replaces the last. Nothing
+// is written into the body until Open has returned, so a retry loses no data.
+type retryableBody struct {
+	mu sync.Mutex
+	w  *io.PipeWriter
+}
+
+func (b *retryableBody) fresh() io.ReadCloser {
+	r, w := io.Pipe()
+	b.mu.Lock()
+	old := b.w
+	b.w = w
+	b.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+	return r
+}
+
+func (b *retryableBody) current() *io.PipeWriter {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.w
 }
