@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -28,10 +29,41 @@ type Target struct {
 	// Compression offers permessage-deflate and requires the server to accept it as the mode
 	// says (see Compression); not with Raw.
 	Compression Compression
-	// HTTP2 opens each connection as a stream of an HTTP/2 connection (RFC 8441), with prior
-	// knowledge of a cleartext server (an h2c one, such as cmd/echo -h2c); the streams of a
-	// run share HTTP/2 connections, as a browser's do. Not with Raw.
+	// HTTP2 opens each connection as a stream of an HTTP/2 connection (RFC 8441): over TLS
+	// for a wss:// URL (ALPN h2), with prior knowledge of a cleartext server for a ws:// one
+	// (an h2c server, such as cmd/echo -h2c); the streams of a run share HTTP/2 connections,
+	// as a browser's do. Not with Raw.
 	HTTP2 bool
+	// TLS is the client's TLS configuration for wss:// URLs: its RootCAs must trust the
+	// server's certificate. Dial sets ServerName and NextProtos on a copy.
+	TLS *tls.Config
+}
+
+// dialTCP opens the TCP connection to host (host:port) and, for a wss:// URL, runs TLS's
+// handshake on it, offering alpn.
+func dialTCP(ctx context.Context, t Target, u *url.URL, host, alpn string) (net.Conn, error) {
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "tcp", host)
+	if err != nil || u.Scheme != "wss" {
+		return nc, err
+	}
+	config := t.TLS.Clone()
+	if config == nil {
+		config = &tls.Config{}
+	}
+	config.ServerName = u.Hostname()
+	config.NextProtos = []string{alpn}
+	tc := tls.Client(nc, config)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	// A server without ALPN chooses nothing, which is HTTP/1.1.
+	if got := tc.ConnectionState().NegotiatedProtocol; got != alpn && (got != "" || alpn == "h2") {
+		tc.Close()
+		return nil, fmt.Errorf("load: the server chose %q in ALPN, not %q", got, alpn)
+	}
+	return tc, nil
 }
 
 // client is one connection of the load generator.
@@ -62,19 +94,23 @@ func dial(ctx context.Context, t Target, bufSize int, inflaters *sync.Pool, h2 *
 	if err != nil {
 		return nil, err
 	}
-	if u.Scheme != "ws" {
-		return nil, fmt.Errorf("load: %q: only ws:// URLs (loopback echo servers)", t.URL)
+	if u.Scheme != "ws" && (u.Scheme != "wss" || t.Raw) {
+		return nil, fmt.Errorf("load: %q: only ws:// and wss:// URLs (raw mode: ws://)", t.URL)
 	}
 	host := u.Host
 	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), "80")
+		port := "80"
+		if u.Scheme == "wss" {
+			port = "443"
+		}
+		host = net.JoinHostPort(u.Hostname(), port)
 	}
 	var offered []string
 	if t.Compression != NoCompression {
 		offered = []string{handshake.PermessageDeflate}
 	}
 	if t.HTTP2 && !t.Raw {
-		nc, resp, err := h2.dialH2(ctx, u, host, extendedConnectHeader(t.Compression.Offer()))
+		nc, resp, err := h2.dialH2(ctx, t, u, host, extendedConnectHeader(t.Compression.Offer()))
 		if err != nil {
 			return nil, err
 		}
@@ -89,8 +125,7 @@ func dial(ctx context.Context, t Target, bufSize int, inflaters *sync.Pool, h2 *
 		}
 		return c, nil
 	}
-	var d net.Dialer
-	nc, err := d.DialContext(ctx, "tcp", host)
+	nc, err := dialTCP(ctx, t, u, host, "http/1.1")
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -19,9 +20,10 @@ import (
 // WebSocket over HTTP/2 (RFC 8441) for the load generator: with Target.HTTP2 every connection
 // of a run is a stream opened by an extended CONNECT, and the streams share HTTP/2 connections
 // as a browser's do, a new one only when the server's SETTINGS_MAX_CONCURRENT_STREAMS is
-// reached. The connections speak HTTP/2 with prior knowledge (RFC 9113 §3.3: an h2c server
-// such as cmd/echo -h2c), so that the figures hold HTTP/2's cost and not TLS's. After the
-// CONNECT the generator frames, masks and checks exactly as over TCP.
+// reached. The connections speak HTTP/2 over TLS for wss:// (ALPN h2), and with prior
+// knowledge for ws:// (RFC 9113 §3.3: an h2c server such as cmd/echo -h2c), where the figures
+// hold HTTP/2's cost without TLS's. After the CONNECT the generator frames, masks and checks
+// exactly as over TCP.
 
 // h2Pool is the HTTP/2 client of one run and the connections handed to it.
 type h2Pool struct {
@@ -31,33 +33,46 @@ type h2Pool struct {
 
 // dialH2 opens a WebSocket to u as a stream: through a pooled HTTP/2 connection with room for
 // one more, or else through a new one.
-func (p *h2Pool) dialH2(ctx context.Context, u *url.URL, host string, header http.Header) (net.Conn, *http.Response, error) {
+func (p *h2Pool) dialH2(ctx context.Context, t Target, u *url.URL, host string, header http.Header) (net.Conn, *http.Response, error) {
 	target := *u
 	target.Scheme = "http"
-	if nc, resp, err, ok := p.tryPooled(ctx, &target, header, u.Host); ok {
+	secure := u.Scheme == "wss"
+	if secure {
+		target.Scheme = "https"
+	}
+	if nc, resp, err, ok := p.tryPooled(ctx, secure, &target, header, u.Host); ok {
 		return nc, resp, err
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	// Another dial may have added a connection while this one waited.
-	if nc, resp, err, ok := p.tryPooled(ctx, &target, header, u.Host); ok {
-		return nc, resp, err
+	// net/http's pool hands a request to any of its connections with room; a stream that ends
+	// elsewhere as a connection is added can leave the new one unused and another full, so a
+	// dial that finds no room tries again.
+	for attempt := 0; ; attempt++ {
+		// Another dial may have added a connection while this one waited.
+		if nc, resp, err, ok := p.tryPooled(ctx, secure, &target, header, u.Host); ok {
+			return nc, resp, err
+		}
+		tcp, err := dialTCP(ctx, t, u, host, "h2")
+		if err != nil {
+			return nil, nil, err
+		}
+		var rt http.RoundTripper
+		if tc, ok := tcp.(*tls.Conn); ok {
+			rt = p.client.AddTLS(u.Host, tc)
+		} else if rt, err = p.client.AddCleartext(u.Host, tcp); err != nil {
+			return nil, nil, err
+		}
+		nc, resp, err := openStream(ctx, rt, &target, header, u.Host)
+		if err == nil || !h2connect.IsNoCachedConn(err) || attempt == 3 {
+			return nc, resp, err
+		}
 	}
-	var d net.Dialer
-	tcp, err := d.DialContext(ctx, "tcp", host)
-	if err != nil {
-		return nil, nil, err
-	}
-	rt, err := p.client.AddCleartext(u.Host, tcp)
-	if err != nil {
-		return nil, nil, err
-	}
-	return openStream(ctx, rt, &target, header, u.Host)
 }
 
 // tryPooled opens the stream on a pooled connection; ok is false if there is none with room.
-func (p *h2Pool) tryPooled(ctx context.Context, target *url.URL, header http.Header, authority string) (nc net.Conn, resp *http.Response, err error, ok bool) {
-	rt := p.client.Pooled(false)
+func (p *h2Pool) tryPooled(ctx context.Context, secure bool, target *url.URL, header http.Header, authority string) (nc net.Conn, resp *http.Response, err error, ok bool) {
+	rt := p.client.Pooled(secure)
 	if rt == nil {
 		return nil, nil, nil, false
 	}

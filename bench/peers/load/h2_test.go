@@ -2,13 +2,18 @@ package load
 
 import (
 	"context"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rfc6455/ws/conn"
+	"github.com/rfc6455/ws/internal/testcert"
 	_ "github.com/rfc6455/ws/internal/xconnect" // extended CONNECT in net/http's HTTP/2 server
 )
 
@@ -99,4 +104,54 @@ func TestRunHTTP2Refused(t *testing.T) {
 		t.Fatalf("errors %d (%s), want 2", r.Errors, r.FirstError)
 	}
 	t.Logf("reported: %s", r.FirstError)
+}
+
+// TestRunTLS: wss:// URLs go over TLS, trusting Target.TLS's roots: RFC 6455's upgrade on a
+// connection that chose http/1.1 in ALPN, and with HTTP2 an extended CONNECT on one that chose
+// h2 (RFC 8441 §3); every echo is checked as over TCP.
+func TestRunTLS(t *testing.T) {
+	cert := testcert.New(t)
+	var mu sync.Mutex
+	protos := map[int]int{}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := conn.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		mu.Lock()
+		protos[r.ProtoMajor]++
+		mu.Unlock()
+		defer c.CloseNow()
+		for {
+			op, p, err := c.ReadMessage(nil)
+			if err != nil || c.WriteMessage(op, p) != nil {
+				return
+			}
+		}
+	}))
+	srv.EnableHTTP2 = true
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted dials' handshakes fail
+	srv.TLS = cert.ServerConfig()
+	srv.TLS.NextProtos = []string{"h2", "http/1.1"}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	url := "wss" + strings.TrimPrefix(srv.URL, "https") + "/"
+	sc := Scenario{Conns: 3, InFlight: 2, Size: 1000, Frags: 1}
+	opts := Options{Messages: 10, Timeout: 5 * time.Second}
+	for _, h2 := range []bool{false, true} {
+		r := Run(context.Background(), Target{URL: url, HTTP2: h2, TLS: cert.ClientConfig()}, sc, opts)
+		if want := int64(sc.Conns * opts.Messages * sc.Size); r.Errors != 0 || r.BytesVerified != want {
+			t.Fatalf("HTTP2 %v: errors %d (%s), %d bytes verified (want %d)", h2, r.Errors, r.FirstError, r.BytesVerified, want)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if protos[1] != sc.Conns || protos[2] != sc.Conns {
+		t.Errorf("WebSockets by HTTP version: %v, want %d each over HTTP/1.1 and HTTP/2", protos, sc.Conns)
+	}
+	// Without the roots the server's certificate is not trusted.
+	r := Run(context.Background(), Target{URL: url}, sc, opts)
+	if r.Errors != sc.Conns || !strings.Contains(r.FirstError, "certificate") {
+		t.Errorf("an untrusted certificate: errors %d (%s)", r.Errors, r.FirstError)
+	}
 }

@@ -10,14 +10,16 @@
 //	wsload -url ws://127.0.0.1:9000/ -raw ...                 a plain TCP echo: same bytes, no WebSocket
 //	wsload -url ws://127.0.0.1:8080/ -deflate -matrix deflate permessage-deflate, no context takeover
 //	wsload -url ws://127.0.0.1:8080/ -deflate-takeover ...    permessage-deflate, server keeps its context
-//	wsload -url ws://127.0.0.1:8080/ -h2c ...                 each connection a stream of HTTP/2 (RFC 8441)
+//	wsload -url wss://127.0.0.1:8443/ -ca cert.pem ...        over TLS, trusting the server's certificate
+//	wsload -url ws://127.0.0.1:8080/ -h2 ...                  each connection a stream of HTTP/2 (RFC 8441)
 //
 // With -deflate or -deflate-takeover the client offers permessage-deflate (RFC 7692), fails every
 // connection whose server does not accept it as the mode requires, sends messages compressed
 // once before the run (it always declares client_no_context_takeover), and inflates and compares
-// every echo; see load.Compression. With -h2c every connection is a WebSocket over an HTTP/2
-// stream (RFC 8441), HTTP/2 with prior knowledge, the streams sharing connections as a browser's
-// do (a new one when the server's stream limit is reached); the framing and checks are the same. The line of a run adds the echoes' bytes on the wire per byte
+// every echo; see load.Compression. With -h2 every connection is a WebSocket over an HTTP/2
+// stream (RFC 8441), over TLS (ALPN h2) for wss:// and with prior knowledge for ws://, the
+// streams sharing connections as a browser's do (a new one when the server's stream limit is
+// reached); the framing and checks are the same. The line of a run adds the echoes' bytes on the wire per byte
 // of payload and the share of echoes that came compressed.
 //
 // One line per scenario: messages per second, payload MB/s, round-trip p50 and p99, errors, and
@@ -29,6 +31,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -50,7 +54,8 @@ func main() {
 	var (
 		url      = flag.String("url", "", "the echo server's ws:// `URL` (required)")
 		raw      = flag.Bool("raw", false, "raw mode for a plain TCP echo: no handshake; the echo must be the bytes sent")
-		h2c      = flag.Bool("h2c", false, "open each connection as a stream of HTTP/2 with prior knowledge (RFC 8441; an h2c server such as cmd/echo -h2c)")
+		h2       = flag.Bool("h2", false, "open each connection as a stream of HTTP/2 (RFC 8441): over TLS for wss://, with prior knowledge for ws:// (an h2c server such as cmd/echo -h2c)")
+		caFile   = flag.String("ca", "", "for wss:// URLs: trust the certificates in this PEM `file` (the server's own, if self-signed) rather than the system's")
 		conns    = flag.Int("conns", 1, "connections")
 		inflight = flag.Int("inflight", 1, "messages in flight per connection")
 		sizeStr  = flag.String("size", "16B", "message `size`: 16B, 1KiB, 1MiB or bytes")
@@ -100,7 +105,7 @@ func main() {
 	if *raw && compression != load.NoCompression {
 		log.Fatal("-raw talks to a plain TCP echo: no compression")
 	}
-	if *raw && *h2c {
+	if *raw && *h2 {
 		log.Fatal("-raw talks to a plain TCP echo: no HTTP/2")
 	}
 	raiseFileLimit()
@@ -131,7 +136,18 @@ func main() {
 		out = json.NewEncoder(f)
 	}
 
-	target := load.Target{URL: *url, Raw: *raw, Compression: compression, HTTP2: *h2c}
+	target := load.Target{URL: *url, Raw: *raw, Compression: compression, HTTP2: *h2}
+	if *caFile != "" {
+		pem, err := os.ReadFile(*caFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			log.Fatalf("-ca %s: no certificate in it", *caFile)
+		}
+		target.TLS = &tls.Config{RootCAs: roots}
+	}
 	opts := load.Options{Duration: *duration, Warmup: *warmup, Messages: *messages, PID: *pid, Timeout: *timeout, Settle: *settle}
 	ctx := context.Background()
 	mode := ""
@@ -141,7 +157,7 @@ func main() {
 	case compression != load.NoCompression:
 		mode = fmt.Sprintf(" (%s: offers %q)", compression, compression.Offer())
 	}
-	if *h2c {
+	if *h2 {
 		mode += " (HTTP/2, RFC 8441)"
 	}
 	fmt.Printf("# wsload %s%s  %s  GOMAXPROCS=%d  load average %s\n", *url, mode,

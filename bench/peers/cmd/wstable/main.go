@@ -7,10 +7,12 @@
 //
 //	wstable [-ours ours] [-gorilla gorilla] [-tcp tcp] [-exclude gws-noutf8] results.jsonl...
 //	wstable -deflate [-pairs a/b,c/d] results.jsonl...
+//	wstable -compare a/b results.jsonl...
 //
 // With -deflate it prints the tables of the permessage-deflate runs instead (run-matrix.sh
 // -deflate): throughput with the ratios of -pairs, the echoes' size on the wire, peak RSS and
-// memory per connection. When a (library, scenario) pair was measured several times, the median
+// memory per connection. With -compare a/b it prints only the throughput and server CPU per
+// message of two labels, scenario by scenario, and a's ratios to b. When a (library, scenario) pair was measured several times, the median
 // is used.
 package main
 
@@ -38,6 +40,7 @@ func main() {
 	exclude := flag.String("exclude", "gws-noutf8", "comma-separated labels that are not peers (shown, never the best peer): configurations that skip work RFC 6455 requires")
 	deflate := flag.Bool("deflate", false, "print the permessage-deflate tables")
 	pairs := flag.String("pairs", defaultDeflatePairs, "with -deflate: comma-separated `a/b` label pairs whose throughput ratio a/b to show")
+	compare := flag.String("compare", "", "print only `a/b`: two configurations' throughput and server CPU per message, scenario by scenario, with a's ratios to b")
 	flag.Parse()
 
 	echo := map[string]map[string][]load.Result{} // scenario → label → runs
@@ -90,6 +93,14 @@ func main() {
 		if strings.HasPrefix(l, *ours+"-") {
 			t.notPeer[l] = true // another configuration of our own stack, such as ours-http
 		}
+	}
+	if *compare != "" {
+		ps := parsePairs(*compare)
+		if len(ps) != 1 {
+			log.Fatalf("-compare %q: want one pair a/b", *compare)
+		}
+		t.printCompare(os.Stdout, ps[0])
+		return
 	}
 	if *deflate {
 		t.printDeflate(parsePairs(*pairs))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/rfc6455/ws/bench/peers/load"
@@ -66,6 +67,34 @@ func TestMedian(t *testing.T) {
 	for _, tt := range tests {
 		if got := median(tt.xs); got != tt.want {
 			t.Errorf("median(%v) = %v, want %v", tt.xs, got, tt.want)
+		}
+	}
+}
+
+// TestCompare: -compare a/b gives, per scenario, the medians of both labels' throughput and
+// server CPU per message and a's ratios to b, with geometric means; a scenario where a run had
+// errors shows a dash and stays out of the means.
+func TestCompare(t *testing.T) {
+	result := func(s, label string, rate, cpu float64, errs int) load.Result {
+		return load.Result{Label: label, Scenario: s, MsgsPerSec: rate, ServerCPUus: cpu, Errors: errs}
+	}
+	tb := table{scenarios: []string{"s1", "s2", "s3"}, echo: map[string]map[string][]load.Result{
+		"s1": {"h2": {result("s1", "h2", 500, 4, 0), result("s1", "h2", 700, 6, 0), result("s1", "h2", 600, 5, 0)},
+			"h1": {result("s1", "h1", 1000, 2, 0)}},
+		"s2": {"h2": {result("s2", "h2", 2000, 1, 0)}, "h1": {result("s2", "h1", 1000, 2, 0)}},
+		"s3": {"h2": {result("s3", "h2", 10, 1, 1)}, "h1": {result("s3", "h1", 1000, 2, 0)}},
+	}}
+	var out strings.Builder
+	tb.printCompare(&out, pair{"h2", "h1"})
+	got := out.String()
+	for _, want := range []string{
+		"| s1 | 600 | 1.00k | 0.60× | 5.0 | 2.0 | 2.50× |",
+		"| s2 | 2.00k | 1.00k | 2.00× | 1.0 | 2.0 | 0.50× |",
+		"| s3 | — | 1.00k | — |",
+		"| **geomean** | | | **1.10×** | | | **1.12×** |", // √(0.6·2), √(2.5·0.5)
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
 		}
 	}
 }
