@@ -10,7 +10,11 @@
 // ending in :0, the port the system chose), and runs until it is killed. It raises its soft limit
 // on open files to the hard limit, for tests with thousands of connections; if that is still too
 // low, raise the hard limit first (ulimit -Hn, as root) in the shell that starts it.
-// -list prints the libraries and how each echo server is written.
+// -list prints the libraries and how each echo server is written. -pprof ADDRESS serves
+// net/http/pprof there, on a listener of its own, so that a profile of the server under load
+// shows where its time per message goes, e.g.
+//
+//	go tool pprof -top 'http://ADDRESS/debug/pprof/profile?seconds=3'
 package main
 
 import (
@@ -18,6 +22,8 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"net/http"
+	_ "net/http/pprof" // for -pprof
 	"syscall"
 
 	"github.com/rfc6455/ws/bench/peers/echoservers"
@@ -29,6 +35,7 @@ func main() {
 	lib := flag.String("lib", "ours", "the echo server to run (see -list)")
 	addr := flag.String("addr", "127.0.0.1:0", "listen on this TCP `address`")
 	list := flag.Bool("list", false, "list the libraries and exit")
+	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this `address` (off if empty)")
 	flag.Parse()
 	if *list {
 		for _, l := range echoservers.Libs {
@@ -45,6 +52,9 @@ func main() {
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
+	}
+	if *pprofAddr != "" {
+		go func() { log.Fatal(http.ListenAndServe(*pprofAddr, nil)) }()
 	}
 	fmt.Printf("listening on %s\n", ln.Addr())
 	log.Fatal(echoservers.Serve(*lib, ln))
