@@ -49,7 +49,7 @@
 //
 // # Memory
 //
-// A Conn holds buffers only while bytes wait in them: its read and write buffers (16 KiB by
+// A Conn holds buffers only while bytes wait in them: its read and write buffers (32 KiB by
 // default) are borrowed from pools shared by all connections and given back as soon as they are
 // empty, and on TCP a Conn waits for its peer with no buffer at all (what ends the wait is read
 // into a pooled buffer if the pool has one at hand, else into a 192-byte inline one). What an

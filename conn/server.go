@@ -31,7 +31,7 @@ type UpgradeOptions struct {
 	// negotiated, and a negative value means no limit.
 	ReadLimit int64
 
-	// ReadBufferSize and WriteBufferSize size the Conn's read and write buffers; 0 means 16 KiB,
+	// ReadBufferSize and WriteBufferSize size the Conn's read and write buffers; 0 means 32 KiB,
 	// and a write buffer has room for at least the largest control frame, 139 bytes. A Conn
 	// borrows its buffers from a shared pool only while bytes wait in them, so an idle
 	// connection holds neither.
