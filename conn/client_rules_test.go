@@ -250,6 +250,11 @@ func TestClientReadsFramesSentWithResponse(t *testing.T) {
 			t.Fatalf("ReadMessage = %v, %s, %v; want %v %s", op, abbrev(p), err, want.op, abbrev([]byte(want.payload)))
 		}
 	}
+	// The pong to the ping that came with "last" may wait up to pongDelay for a write of the
+	// client's (sendPongsSoon), and CloseNow drops what waits: Flush sends it now.
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	c.CloseNow()
 	srv.wait(t)
 }

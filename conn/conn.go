@@ -108,8 +108,10 @@ type Conn struct {
 	buffers    net.Buffers
 	keys       *[64]byte // a client's masking keys, read from crypto/rand in batches; nil on a server
 	keysUsed   int
-	closeSent  bool  // guarded by writeMu
-	writeErr   error // sticky, guarded by writeMu
+	// closeSent and pongTimerArmed (the timer of sendPongsSoon will send the pongs waiting in
+	// the write buffer) are guarded by writeMu.
+	closeSent, pongTimerArmed bool
+	writeErr                  error // sticky, guarded by writeMu
 	// writeDeadline is the application's write deadline (SetWriteDeadline, SetDeadline) in Unix
 	// nanoseconds, 0 for none: the writes the Conn makes on its own set their own bound and then
 	// put this one back (see ownWrite).

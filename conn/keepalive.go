@@ -47,6 +47,10 @@ type liveness struct {
 	idleAt   time.Time // the read deadline NextReaderIdle set, zero when none
 	waiters  map[uint64]chan struct{}
 	lastID   uint64 // the payload of the last ping PingWait sent
+
+	// pongTimer sends the pongs that wait after a message was handed over (pong.go). It is
+	// made on first use and guarded by the Conn's writeMu.
+	pongTimer *time.Timer
 }
 
 // liveness returns c's liveness, making it on first use. Several goroutines may race to make it:

@@ -134,8 +134,7 @@ func (c *Conn) WritePrepared(pm *PreparedMessage) error {
 	c.buffers = c.vec[:]
 	_, err := c.buffers.WriteTo(c.nc)
 	c.vec = [2][]byte{}
-	c.pending = 0
-	c.hasPending.Store(false)
+	c.takePending()
 	c.releaseWriteBuffer()
 	return c.wrote(0, err)
 }

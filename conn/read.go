@@ -222,6 +222,9 @@ func (c *Conn) beginMessage(poll bool) error {
 	for {
 		if c.br.Buffered() == 0 {
 			if !mayRead {
+				// PollReader's caller waits for input itself now: what waits in the write
+				// buffer (replies, pongs) goes first, as before any wait for the network.
+				c.flushBeforeWaiting(1)
 				return ErrNoMessage
 			}
 			mayRead = !poll
@@ -415,10 +418,11 @@ func (c *Conn) handleControl(h frame.Header) error {
 		// in the write buffer while that input is read, so that the pongs to the pings between
 		// the fragments of a message, and the replies buffered meanwhile (BufferMessage), leave
 		// in one write. It goes out when this goroutine would wait for the network
-		// (flushBeforeWaiting), and at the latest when the read call hands the application a
-		// message, ends one, or finds no input left (unlockRead): it never waits for the peer,
-		// nor for the application to handle a message. After our close frame no pong may
-		// follow (§5.5.1).
+		// (flushBeforeWaiting), so it never waits for the peer; once the read call hands the
+		// application a message, ends one, or finds no input left (unlockRead), it leaves with
+		// the application's next write, which an echo or a request-response protocol makes at
+		// once, or after pongDelay (sendPongsSoon), so it never waits long for the application
+		// to handle a message. After our close frame no pong may follow (§5.5.1).
 		later := c.br.Buffered() > 0
 		if err := c.answerPing(p, later); err != nil && err != ErrCloseSent {
 			return c.transportError(err)
@@ -439,13 +443,14 @@ func (c *Conn) handleControl(h frame.Header) error {
 	return nil
 }
 
-// unlockRead ends a read call and releases readMu. It first sends the pongs that wait in the
-// write buffer (see handleControl) if the call hands the application a message or the start of
-// one (handOver), if the message being read has ended, or if no input is left.
+// unlockRead ends a read call and releases readMu. If the call hands the application a message
+// or the start of one (handOver), ends the message being read, or leaves no input, the pongs that
+// wait in the write buffer (see handleControl) are bound to leave within pongDelay: with the
+// application's answer if it writes one by then (sendPongsSoon).
 func (c *Conn) unlockRead(handOver bool) {
 	if c.pongWaiting && (handOver || !c.inMessage || c.br.Buffered() == 0) {
 		c.pongWaiting = false
-		c.flushOwn()
+		c.sendPongsSoon()
 	}
 	c.readMu.Unlock()
 }

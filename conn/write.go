@@ -199,12 +199,23 @@ func (c *Conn) flushLocked() error {
 	if c.pending == 0 {
 		return nil
 	}
-	n := c.pending
-	c.pending = 0
-	c.hasPending.Store(false)
+	n := c.takePending()
 	err := c.wrote(c.nc.Write(c.wbuf[:n]))
 	c.releaseWriteBuffer()
 	return err
+}
+
+// takePending empties the write buffer's account of waiting frames, which the caller is about to
+// write, and returns how many bytes they take. Pongs among them need no timer any more
+// (sendPongsSoon). The caller holds writeMu.
+func (c *Conn) takePending() int {
+	n := c.pending
+	c.pending = 0
+	c.hasPending.Store(false)
+	if c.pongTimerArmed {
+		c.stopPongTimer()
+	}
+	return n
 }
 
 // borrowWriteBuffer takes a write buffer from the pool unless the Conn holds one already (frames
@@ -250,8 +261,7 @@ func (c *Conn) writeLargeFrame(h frame.Header, p []byte) error {
 	b := frame.AppendHeader(c.wbuf[c.pending:c.pending], h)
 	k := copy(b[len(b):cap(b)], p)
 	head := c.wbuf[:c.pending+len(b)+k]
-	c.pending = 0
-	c.hasPending.Store(false)
+	c.takePending()
 	var err error
 	if k == len(p) {
 		// After a flush the whole frame can fit. (An empty second piece is no help: on

@@ -1,0 +1,52 @@
+package conn
+
+import "time"
+
+// pongDelay is the longest a pong waits in the write buffer once the read call that found its
+// ping has handed the application a message (see handleControl). RFC 6455 §5.5.2 asks for the
+// pong "as soon as is practical": an application that answers the message, as an echo or a
+// request-response protocol does, sends it within microseconds, and the pongs then leave in the
+// same write as its answer; one that does not answer, or takes longer, has them sent by a timer
+// after pongDelay. A millisecond is below what a peer's keepalive or round-trip measurement can
+// tell from the network's own jitter, and far above the time an echo takes.
+const pongDelay = time.Millisecond
+
+// sendPongsSoon is called by the reading goroutine when it hands the application a message while
+// pongs wait in the write buffer: rather than write them at once, in a write of their own, it
+// leaves them to the application's next write, to the reading goroutine's next wait for input
+// (flushBeforeWaiting), or to a timer that sends them after pongDelay, whichever comes first.
+// The caller holds readMu.
+func (c *Conn) sendPongsSoon() {
+	l := c.liveness()
+	c.lockWrite()
+	defer c.unlockWrite()
+	if c.pongTimerArmed || c.pending == 0 || c.writeErr != nil {
+		return // the timer runs already, or a write of the application's took the pongs
+	}
+	c.pongTimerArmed = true
+	if l.pongTimer == nil {
+		l.pongTimer = time.AfterFunc(pongDelay, c.pongTimerFired)
+	} else {
+		l.pongTimer.Reset(pongDelay)
+	}
+}
+
+// pongTimerFired sends the pongs sendPongsSoon left waiting, unless a write took them first.
+func (c *Conn) pongTimerFired() {
+	c.lockWrite()
+	armed := c.pongTimerArmed
+	c.pongTimerArmed = false
+	c.unlockWrite()
+	if armed {
+		c.flushOwn()
+	}
+}
+
+// stopPongTimer stops the timer of sendPongsSoon once the write buffer is written out, pongs
+// and all. The caller holds writeMu.
+func (c *Conn) stopPongTimer() {
+	c.pongTimerArmed = false
+	if l := c.br.live.Load(); l != nil && l.pongTimer != nil {
+		l.pongTimer.Stop()
+	}
+}
