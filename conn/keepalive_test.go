@@ -105,10 +105,12 @@ func TestKeepAliveStuckPeer(t *testing.T) {
 	var start atomic.Int64
 	srv := startEchoServerWith(t, func(c *Conn) {
 		go func() { writeErr <- c.WriteMessage(frame.OpBinary, make([]byte, 64<<20)) }()
-		start.Store(time.Now().UnixNano())
 		_, _, err := c.ReadMessage(nil)
 		readErr <- err
 	}, &UpgradeOptions{PingInterval: testPingInterval, PingTimeout: testPingTimeout})
+	// Keepalive counts the silence from the handshake's last byte: the clock starts before the
+	// dial, for the handler may run milliseconds after that on a loaded machine.
+	start.Store(time.Now().UnixNano())
 	client := dialRaw(t, srv, handshake.AppendRequest(nil, "/", srv, handshake.NewKey(), nil, "", nil))
 	defer client.nc.Close()
 	awaitPingTimeout(t, readErr, &start)
@@ -152,10 +154,11 @@ func TestKeepAliveServerSide(t *testing.T) {
 	readErr := make(chan error, 1)
 	var start atomic.Int64
 	srv := startEchoServerWith(t, func(c *Conn) {
-		start.Store(time.Now().UnixNano())
 		_, _, err := c.ReadMessage(nil)
 		readErr <- err
 	}, &UpgradeOptions{PingInterval: testPingInterval, PingTimeout: testPingTimeout})
+	// As in TestKeepAliveStuckPeer, the clock starts before the dial.
+	start.Store(time.Now().UnixNano())
 	client := dialRaw(t, srv, handshake.AppendRequest(nil, "/", srv, handshake.NewKey(), nil, "", nil))
 	defer client.nc.Close()
 	awaitPingTimeout(t, readErr, &start)
