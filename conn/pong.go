@@ -7,8 +7,8 @@ import "time"
 // pong "as soon as is practical": an application that answers the message, as an echo or a
 // request-response protocol does, sends it within microseconds, and the pongs then leave in the
 // same write as its answer; one that does not answer, or takes longer, has them sent by a timer
-// after pongDelay. A millisecond is below what a peer's keepalive or round-trip measurement can
-// tell from the network's own jitter, and far above the time an echo takes.
+// after pongDelay. A millisecond is small against a keepalive's interval and timeout (seconds,
+// cmd/echo's 45 s and 30 s), and long against the microseconds an echo takes to answer.
 const pongDelay = time.Millisecond
 
 // sendPongsSoon is called by the reading goroutine when it hands the application a message while
