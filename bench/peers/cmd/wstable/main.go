@@ -1,7 +1,8 @@
 // Command wstable turns the JSON lines that wsload -json appends into the comparison tables of
 // issue 5, in Markdown: echo throughput per scenario and library with our stack's ratio to gorilla,
 // to the best peer and to the plain TCP echo, geometric means; the latency of one small message;
-// peak RSS; idle memory per connection; and a check of each target.
+// server CPU per message, also against the plain TCP echo by group (issue 17); peak RSS; idle
+// memory per connection; and a check of each target.
 //
 // Usage:
 //
@@ -355,6 +356,7 @@ func (t *table) print() {
 
 	t.printLatency()
 	t.printCPU()
+	t.printAgainstTCP(os.Stdout)
 	t.printRSS()
 	t.printIdle("a 1 KiB echo")
 	t.printTargets(gmVsBestPeer, bestName, geomean(vsBest), cells, errs)

@@ -98,3 +98,46 @@ func TestCompare(t *testing.T) {
 		}
 	}
 }
+
+// TestAgainstTCP checks the groups of issue 17 and their targets: geomeans of CPU per message
+// over the cells where both were measured, ratios of messages per second, and a cell with errors
+// left out.
+func TestAgainstTCP(t *testing.T) {
+	result := func(s, label string, rate, cpu float64, errs int) load.Result {
+		return load.Result{Label: label, Scenario: s, MsgsPerSec: rate, ServerCPUus: cpu, Errors: errs}
+	}
+	const small, large, frag, broken = "c1/k1/binary/16B", "c1/k16/binary/16KiB", "c1/k1/text/1KiB/frag4", "c16/k1/text/16B"
+	tb := table{ours: "ours", tcp: "tcp", scenarios: []string{small, large, frag, broken}, echo: map[string]map[string][]load.Result{
+		small:  {"ours": {result(small, "ours", 900, 11, 0)}, "tcp": {result(small, "tcp", 1000, 10, 0)}},
+		large:  {"ours": {result(large, "ours", 1000, 10, 0)}, "tcp": {result(large, "tcp", 1000, 10, 0)}},
+		frag:   {"ours": {result(frag, "ours", 400, 40, 0)}, "tcp": {result(frag, "tcp", 1000, 10, 0)}},
+		broken: {"ours": {result(broken, "ours", 1, 1000, 3)}, "tcp": {result(broken, "tcp", 1000, 10, 0)}},
+	}}
+	var out strings.Builder
+	tb.printAgainstTCP(&out)
+	got := out.String()
+	for _, want := range []string{
+		"| all | 3 | 16.4 | 10.0 | 1.64× | 0.71× |",                        // ∛(11·10·40), ∛(0.9·1·0.4)
+		"| one message in flight (k1) | 2 | 21.0 | 10.0 | 2.10× | 0.60× |", // √(11·40), √(0.9·0.4)
+		"| 16 in flight (k16) | 1 | 10.0 | 10.0 | 1.00× | 1.00× |",
+		"| 16 B–1 KiB | 2 | 21.0 | 10.0 | 2.10× | 0.60× |",
+		"| 16 KiB–1 MiB | 1 | 10.0 | 10.0 | 1.00× | 1.00× |",
+		"| fragmented, pings between fragments | 1 | 40.0 | 10.0 | 4.00× | 0.40× |",
+		"- [MISS] server CPU per message ≤ 1.1× the TCP echo's over all cells: 1.64×",
+		"- [MISS] ≤ 1.2× in every group: worst 4.00× (fragmented, pings between fragments)",
+		"- [MISS] messages per second ≥ 0.95× the TCP echo's over all cells: 0.71×",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+	// Without the TCP echo's runs there is nothing to print.
+	delete(tb.echo[small], "tcp")
+	delete(tb.echo[large], "tcp")
+	delete(tb.echo[frag], "tcp")
+	out.Reset()
+	tb.printAgainstTCP(&out)
+	if out.Len() != 0 {
+		t.Errorf("printed without TCP runs:\n%s", out.String())
+	}
+}
