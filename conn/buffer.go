@@ -298,6 +298,29 @@ func (b *readBuffer) awaitInput() error {
 	return nil
 }
 
+// takeArrived reads what has arrived, without waiting, after the unread bytes, with room for need
+// unread bytes in all, and reports whether need bytes are then buffered. It reads only from a
+// raw socket (setRaw), where a read can be made not to wait; elsewhere it reports false. A
+// failed read is not its to report: the next read that waits meets the same error (a deadline,
+// the end of the stream) or, for an error the socket gives only once, finds it kept in b.err.
+func (b *readBuffer) takeArrived(need int) bool {
+	if b.raw == nil || b.err != nil {
+		return false
+	}
+	need = min(need, b.size)
+	if b.buf == nil {
+		b.borrow(b.size) // the read must not land in the inline buffer, too small for need
+	}
+	b.makeRoom(need)
+	if err := b.readNow(); err != nil {
+		if !isTimeout(err) {
+			b.err = err
+		}
+		return false
+	}
+	return b.Buffered() >= need
+}
+
 // Peek returns the next n bytes (n at most the buffer size) without consuming them. They are
 // valid until the next call.
 func (b *readBuffer) Peek(n int) ([]byte, error) {

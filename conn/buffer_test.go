@@ -224,3 +224,51 @@ func TestIdleConnHoldsNoBuffers(t *testing.T) {
 	echo()
 	idle("a streamed 100 KiB message")
 }
+
+// TestTakeArrived checks the read that flushBeforeBlocking makes before it decides whether to
+// send what waits in the write buffer: on a socket it takes what has arrived without waiting and
+// reports whether that is enough; elsewhere it reads nothing and reports false, so that the frames
+// waiting go out before a read that may wait.
+func TestTakeArrived(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			client, server := tr.pair(t)
+			var b readBuffer
+			b.init(server, nil, 64)
+			// Nothing has arrived: it must not wait (the deadline fails the test if it does).
+			server.SetReadDeadline(time.Now().Add(ioTimeout))
+			if b.takeArrived(1) {
+				t.Fatal("takeArrived(1) = true with nothing sent")
+			}
+			if !tr.raw {
+				return // a pipe's read would wait: takeArrived does not try one
+			}
+			if _, err := client.Write([]byte("0123456789")); err != nil {
+				t.Fatal(err)
+			}
+			// On loopback the bytes are in the socket once Write returns; the loop only covers a
+			// slow delivery.
+			deadline := time.Now().Add(ioTimeout)
+			for !b.takeArrived(4) {
+				if time.Now().After(deadline) {
+					t.Fatal("takeArrived(4) never saw the 10 bytes sent")
+				}
+				time.Sleep(time.Millisecond)
+			}
+			if b.takeArrived(11) {
+				t.Errorf("takeArrived(11) = true with 10 bytes sent; buffered %d", b.Buffered())
+			}
+			got := make([]byte, 10)
+			if n, err := io.ReadFull(&b, got); err != nil || string(got[:n]) != "0123456789" {
+				t.Fatalf("read %q, %v", got[:n], err)
+			}
+			// A closed peer: takeArrived reports false, and the next read reports the end.
+			client.Close()
+			for b.takeArrived(1) {
+			}
+			if _, err := b.ReadByte(); err != io.EOF {
+				t.Errorf("ReadByte after the peer closed = %v, want io.EOF", err)
+			}
+		})
+	}
+}

@@ -108,8 +108,8 @@ type Conn struct {
 	buffers    net.Buffers
 	keys       *[64]byte // a client's masking keys, read from crypto/rand in batches; nil on a server
 	keysUsed   int
-	// closeSent and pongTimerArmed (the timer of sendPongsSoon will send the pongs waiting in
-	// the write buffer) are guarded by writeMu.
+	// closeSent and pongTimerArmed (the timer of sendPongsSoon is running) are guarded by
+	// writeMu.
 	closeSent, pongTimerArmed bool
 	writeErr                  error // sticky, guarded by writeMu
 	// writeDeadline is the application's write deadline (SetWriteDeadline, SetDeadline) in Unix

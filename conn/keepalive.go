@@ -49,7 +49,7 @@ type liveness struct {
 	lastID   uint64 // the payload of the last ping PingWait sent
 
 	// pongTimer sends the pongs that wait after a message was handed over (pong.go). It is
-	// made on first use and guarded by the Conn's writeMu.
+	// made on first use, and guarded by the Conn's writeMu.
 	pongTimer *time.Timer
 }
 

@@ -199,6 +199,40 @@ func TestPongBatching(t *testing.T) {
 			t.Fatalf("ReadMessage read %q", m)
 		}
 	})
+	t.Run("§5.5.2 on TCP too, a pong is not held while the server waits for the rest of a frame", func(t *testing.T) {
+		// On a socket the server first reads what has arrived without waiting
+		// (flushBeforeBlocking): the pong must still leave once nothing more has.
+		client, server := tcpPair(t)
+		c := newConn(server, nil, true, 0, 0, 0, 0)
+		rest := clientFrame(true, 0, frame.OpContinuation, "llo")
+		first := cat(clientFrame(false, 0, frame.OpText, "he"), clientFrame(true, 0, frame.OpPing, "now"), rest[:1])
+		client.SetDeadline(time.Now().Add(ioTimeout))
+		if _, err := client.Write(first); err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan string, 1)
+		go func() {
+			_, m, err := c.ReadMessage(nil)
+			if err != nil {
+				t.Error(err)
+			}
+			got <- string(m)
+		}()
+		h, err := frame.ReadHeader(client)
+		if err != nil || h.Op != frame.OpPong || h.Length != 3 {
+			t.Fatalf("client read %v, %v; want the pong", h, err)
+		}
+		payload := make([]byte, h.Length)
+		if _, err := io.ReadFull(client, payload); err != nil || string(payload) != "now" {
+			t.Fatalf("pong payload %q, %v", payload, err)
+		}
+		if _, err := client.Write(rest[1:]); err != nil {
+			t.Fatal(err)
+		}
+		if m := <-got; m != "hello" {
+			t.Fatalf("ReadMessage read %q", m)
+		}
+	})
 	t.Run("§5.5.2 NextReader: the pong leaves once the Read that ends the message returns", func(t *testing.T) {
 		p := newPongPeer(t)
 		p.send(t, cat(clientFrame(false, 0, frame.OpBinary, "ab"), clientFrame(true, 0, frame.OpPing, "q"),

@@ -283,13 +283,13 @@ func (c *Conn) endMessage() error {
 // readHeader reads and checks the next frame header. It allocates nothing: the header bytes are
 // peeked in the read buffer and then discarded.
 func (c *Conn) readHeader() (frame.Header, error) {
-	c.flushBeforeWaiting(2)
+	c.flushBeforeBlocking(2)
 	b, err := c.br.Peek(2)
 	if err != nil {
 		return frame.Header{}, c.transportError(err)
 	}
 	n := frame.HeaderSize(b[0], b[1])
-	c.flushBeforeWaiting(n)
+	c.flushBeforeBlocking(n)
 	if b, err = c.br.Peek(n); err != nil {
 		return frame.Header{}, c.transportError(err)
 	}
@@ -376,7 +376,8 @@ func (c *Conn) readPayload(p []byte) (int, error) {
 	if int64(len(p)) > c.frameLeft {
 		p = p[:c.frameLeft]
 	}
-	c.flushBeforeWaiting(len(p))
+	// The read waits only if nothing at all is buffered.
+	c.flushBeforeBlocking(1)
 	n, err := c.br.Read(p)
 	if n > 0 {
 		c.frameLeft -= int64(n)
@@ -401,7 +402,7 @@ func (c *Conn) readPayload(p []byte) (int, error) {
 func (c *Conn) handleControl(h frame.Header) error {
 	// h.Check has bounded h.Length by frame.MaxControlPayload.
 	p := c.control[:h.Length]
-	c.flushBeforeWaiting(len(p))
+	c.flushBeforeBlocking(len(p))
 	if _, err := io.ReadFull(&c.br, p); err != nil {
 		return c.transportError(err)
 	}
@@ -461,6 +462,17 @@ func (c *Conn) unlockRead(handOver bool) {
 // very reply.
 func (c *Conn) flushBeforeWaiting(need int) {
 	if c.hasPending.Load() && c.br.Buffered() < need {
+		c.flushOwn()
+	}
+}
+
+// flushBeforeBlocking is flushBeforeWaiting inside a frame or between the frames of a message,
+// where more input is on its way: what has arrived is read first, without waiting, and the frames
+// waiting in the write buffer are sent only if that is not enough, that is, only when the read
+// would wait. The pongs to the pings between the fragments of a message that arrives in several
+// reads then leave with the answer to the message rather than one write each.
+func (c *Conn) flushBeforeBlocking(need int) {
+	if c.hasPending.Load() && c.br.Buffered() < need && !c.br.takeArrived(need) {
 		c.flushOwn()
 	}
 }

@@ -206,15 +206,11 @@ func (c *Conn) flushLocked() error {
 }
 
 // takePending empties the write buffer's account of waiting frames, which the caller is about to
-// write, and returns how many bytes they take. Pongs among them need no timer any more
-// (sendPongsSoon). The caller holds writeMu.
+// write, and returns how many bytes they take. The caller holds writeMu.
 func (c *Conn) takePending() int {
 	n := c.pending
 	c.pending = 0
 	c.hasPending.Store(false)
-	if c.pongTimerArmed {
-		c.stopPongTimer()
-	}
 	return n
 }
 
