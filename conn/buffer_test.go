@@ -235,10 +235,15 @@ func TestTakeArrived(t *testing.T) {
 			client, server := tr.pair(t)
 			var b readBuffer
 			b.init(server, nil, 64)
-			// Nothing has arrived: it must not wait (the deadline fails the test if it does).
-			server.SetReadDeadline(time.Now().Add(ioTimeout))
+			// Nothing has arrived: it must not wait. Had it waited, only the deadline would
+			// have ended its read.
+			deadline := time.Now().Add(ioTimeout)
+			server.SetReadDeadline(deadline)
 			if b.takeArrived(1) {
 				t.Fatal("takeArrived(1) = true with nothing sent")
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("takeArrived waited for input")
 			}
 			if !tr.raw {
 				return // a pipe's read would wait: takeArrived does not try one
@@ -248,7 +253,7 @@ func TestTakeArrived(t *testing.T) {
 			}
 			// On loopback the bytes are in the socket once Write returns; the loop only covers a
 			// slow delivery.
-			deadline := time.Now().Add(ioTimeout)
+			deadline = time.Now().Add(ioTimeout)
 			for !b.takeArrived(4) {
 				if time.Now().After(deadline) {
 					t.Fatal("takeArrived(4) never saw the 10 bytes sent")
