@@ -16,7 +16,8 @@
 //     room for its header, in one write without a copy.
 //   - §5.5: control frames. A ping is answered with a pong carrying the same payload, also in the
 //     middle of a fragmented message (the pongs to the pings between its fragments leave in one
-//     write once it has been read); an unsolicited pong is ignored.
+//     write, with the application's answer to the message if it writes one within a
+//     millisecond); an unsolicited pong is ignored.
 //   - §5.6 and §8.1: text messages are validated as UTF-8 while they arrive, and the connection
 //     fails with 1007 at the first byte that can never be valid.
 //   - §7: the close handshake. [Conn.Close] sends a close frame, waits a bounded time for the
