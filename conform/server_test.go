@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rfc6455/ws/conform"
 	"github.com/rfc6455/ws/conn"
@@ -57,7 +58,14 @@ func TestFuzzingServerEndpoints(t *testing.T) {
 	if err := echoClient(context.Background(), base, "a"); err != nil {
 		t.Fatal(err)
 	}
-	if got := status(); got != "OK" {
+	// The server records a verdict once the case's connection has ended on its side too, which
+	// may be just after the client's side: it is asked again until the verdict is in (a loaded
+	// CI machine once read UNKNOWN here).
+	got := status()
+	for deadline := time.Now().Add(5 * time.Second); got == "UNKNOWN" && time.Now().Before(deadline); got = status() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got != "OK" {
 		t.Errorf("status after the case ran = %q, want OK", got)
 	}
 
