@@ -309,14 +309,19 @@ func (b *readBuffer) takeArrived(need int) bool {
 	}
 	need = min(need, b.size)
 	if b.buf == nil {
-		b.borrow(b.size) // the read must not land in the inline buffer, too small for need
+		// A whole buffer, not the inline one: what has arrived may be a batch of frames.
+		b.borrow(b.size)
 	}
 	b.makeRoom(need)
+	before := b.w
 	if err := b.readNow(); err != nil {
 		if !isTimeout(err) {
 			b.err = err
 		}
 		return false
+	}
+	if b.w > before {
+		b.live.Load().noteRead() // bytes arrived: keepalive's and NextReaderIdle's clock
 	}
 	return b.Buffered() >= need
 }

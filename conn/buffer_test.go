@@ -269,7 +269,8 @@ func TestTakeArrived(t *testing.T) {
 			}
 			// A closed peer: takeArrived reports false, and the next read reports the end.
 			client.Close()
-			for b.takeArrived(1) {
+			if b.takeArrived(1) {
+				t.Error("takeArrived(1) = true after the peer closed")
 			}
 			if _, err := b.ReadByte(); err != io.EOF {
 				t.Errorf("ReadByte after the peer closed = %v, want io.EOF", err)

@@ -251,7 +251,7 @@ func TestClientReadsFramesSentWithResponse(t *testing.T) {
 		}
 	}
 	// The pong to the ping that came with "last" may wait up to pongDelay for a write of the
-	// client's (sendPongsSoon), and CloseNow drops what waits: Flush sends it now.
+	// client's (armPongTimer), and CloseNow drops what waits: Flush sends it now.
 	if err := c.Flush(); err != nil {
 		t.Fatal(err)
 	}

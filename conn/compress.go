@@ -482,7 +482,7 @@ func (w *wireReader) ReadByte() (byte, error) {
 		return deflateTail[w.tail-1], nil
 	}
 	c := w.c
-	c.flushBeforeWaiting(1)
+	c.flushBeforeBlocking(1)
 	b, err := c.br.ReadByte()
 	if err != nil {
 		return 0, c.transportError(err)

@@ -79,7 +79,6 @@ type Conn struct {
 	inMessage         bool             // a data message has started and its final frame is not read yet
 	messageOp         frame.Opcode     // OpText or OpBinary of the message being read
 	messageCompressed bool             // the message being read has RSV1 set (RFC 7692 §6.1)
-	pongWaiting       bool             // a pong waits in the write buffer (see handleControl)
 	messageSize       int64            // payload bytes of the current message announced so far
 	messageSeq        uint64           // counts messages, so a stale NextReader reader can tell
 	readers           [2]messageReader // NextReader's, for odd and even messageSeq
@@ -108,7 +107,7 @@ type Conn struct {
 	buffers    net.Buffers
 	keys       *[64]byte // a client's masking keys, read from crypto/rand in batches; nil on a server
 	keysUsed   int
-	// closeSent and pongTimerArmed (the timer of sendPongsSoon is running) are guarded by
+	// closeSent and pongTimerArmed (the timer of armPongTimer is running) are guarded by
 	// writeMu.
 	closeSent, pongTimerArmed bool
 	writeErr                  error // sticky, guarded by writeMu
@@ -180,10 +179,11 @@ func (c *Conn) SetReadLimit(n int64) {
 // SetDeadline sets the read and write deadlines of the underlying connection. A read or write
 // that times out leaves the connection unusable, as a frame may be half read or half written.
 //
-// The write deadline bounds the application's writes. The frames the Conn writes on its own
-// from the reading goroutine (the pongs that answer pings, §5.5.2, and frames it flushes before
-// waiting for input) are bounded by the close timeout instead, so that a deadline that lapsed
-// while the connection sat idle does not fail the connection at the peer's next ping.
+// The write deadline bounds the application's writes, and the pongs that leave with them. The
+// frames the Conn writes on its own (the pongs that answer pings, §5.5.2, and frames it flushes
+// before the reading goroutine waits for input, or a millisecond after a ping) are bounded by
+// the close timeout instead, so that a deadline that lapsed while the connection sat idle does
+// not fail the connection at the peer's next ping.
 func (c *Conn) SetDeadline(t time.Time) error {
 	c.writeDeadline.Store(unixNano(t))
 	if err := c.nc.SetWriteDeadline(t); err != nil {
@@ -212,10 +212,9 @@ func unixNano(t time.Time) int64 {
 
 // SetPingHandler installs h to observe the payload of each ping received. The Conn always
 // answers a ping with a pong itself (§5.5.2): at once, or, when more input arrived with the
-// ping, together with the frames waiting in the write buffer once the message in progress has
-// been read — never later than the read call that returns that message. h
-// must not keep the slice after it returns. Call it before reading or from the reading
-// goroutine.
+// ping, within a millisecond, together with the frames written meanwhile (the pongs to the
+// other pings of a message, BufferMessage's replies, the application's answer). h must not keep
+// the slice after it returns. Call it before reading or from the reading goroutine.
 //
 // The handlers of SetPingHandler, SetPongHandler and SetTrace run on the reading goroutine,
 // inside a read. They may write, but must not call Close, which waits for that very goroutine

@@ -16,8 +16,8 @@
 //     room for its header, in one write without a copy.
 //   - §5.5: control frames. A ping is answered with a pong carrying the same payload, also in the
 //     middle of a fragmented message (the pongs to the pings between its fragments leave in one
-//     write, with the application's answer to the message if it writes one within a
-//     millisecond); an unsolicited pong is ignored.
+//     write within a millisecond, with the application's WriteMessage if it makes one by then);
+//     an unsolicited pong is ignored.
 //   - §5.6 and §8.1: text messages are validated as UTF-8 while they arrive, and the connection
 //     fails with 1007 at the first byte that can never be valid.
 //   - §7: the close handshake. [Conn.Close] sends a close frame, waits a bounded time for the
@@ -43,7 +43,7 @@
 //
 // One goroutine may read (ReadMessage, NextReader and the readers it returns) while any number
 // of goroutines write. Writes are serialized: two frames never interleave on the wire, and a
-// control frame (a pong sent by the reading goroutine, a ping, a close) may go out between the
+// control frame (a pong, a ping, a close) may go out between the
 // fragments of a message being streamed with NextWriter but never inside a frame.
 // Close and CloseNow may be called from any goroutine (Close not from the handlers that run on
 // the reading goroutine: see Conn.SetPingHandler).

@@ -31,7 +31,7 @@ func (c *Conn) NextReaderIdle(idle time.Duration) (frame.Opcode, io.Reader, erro
 		return c.NextReader()
 	}
 	c.readMu.Lock()
-	defer c.unlockRead(true)
+	defer c.readMu.Unlock()
 	l := c.liveness()
 	l.armIdle(idle)
 	err := c.beginMessage(false)

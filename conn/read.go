@@ -30,7 +30,7 @@ const minInflateGrow = 512
 // has sent the close frame that the violation calls for.
 func (c *Conn) ReadMessage(buf []byte) (frame.Opcode, []byte, error) {
 	c.readMu.Lock()
-	defer c.unlockRead(true)
+	defer c.readMu.Unlock()
 	var reserved int64 // taken from the inflate budget by growInflated
 	op, buf, err := c.readMessage(buf, &reserved)
 	if reserved > 0 {
@@ -115,7 +115,7 @@ func (c *Conn) growInflated(buf []byte, reserved *int64) ([]byte, error) {
 // call of NextReader or ReadMessage, which discard whatever of it was left unread.
 func (c *Conn) NextReader() (frame.Opcode, io.Reader, error) {
 	c.readMu.Lock()
-	defer c.unlockRead(true)
+	defer c.readMu.Unlock()
 	if err := c.beginMessage(false); err != nil {
 		return 0, nil, err
 	}
@@ -141,7 +141,7 @@ var ErrNoMessage = errors.New("conn: no message has begun")
 // PingInterval of the last, even if nothing arrives, and then it waits for the answer.
 func (c *Conn) PollReader() (frame.Opcode, io.Reader, error) {
 	c.readMu.Lock()
-	defer c.unlockRead(true)
+	defer c.readMu.Unlock()
 	if err := c.beginMessage(true); err != nil {
 		return 0, nil, err
 	}
@@ -167,7 +167,7 @@ type messageReader struct {
 func (r *messageReader) Read(p []byte) (int, error) {
 	c := r.c
 	c.readMu.Lock()
-	defer c.unlockRead(false)
+	defer c.readMu.Unlock()
 	if r.seq != c.messageSeq {
 		return 0, errStaleReader
 	}
@@ -417,18 +417,17 @@ func (c *Conn) handleControl(h frame.Header) error {
 		// RFC 6455 §5.5.2: a ping is answered with a pong carrying the same application data,
 		// as soon as is practical. When more input has arrived with the ping, the pong waits
 		// in the write buffer while that input is read, so that the pongs to the pings between
-		// the fragments of a message, and the replies buffered meanwhile (BufferMessage), leave
-		// in one write. It goes out when this goroutine would wait for the network
-		// (flushBeforeWaiting), so it never waits for the peer; once the read call hands the
-		// application a message, ends one, or finds no input left (unlockRead), it leaves with
-		// the application's next write, which an echo or a request-response protocol makes at
-		// once, or after pongDelay (sendPongsSoon), so it never waits long for the application
-		// to handle a message. After our close frame no pong may follow (§5.5.1).
-		later := c.br.Buffered() > 0
+		// the fragments of a message, the replies buffered meanwhile (BufferMessage) and the
+		// application's answer to the message leave in one write. It waits pongDelay at most
+		// (pong.go), and goes out at once when this goroutine would wait for the network
+		// (flushBeforeBlocking, flushBeforeWaiting), so it never waits for the peer. On an
+		// HTTP/2 stream of a server it is written at once: a timer's write could reach the
+		// response after the handler has returned. After our close frame no pong may follow
+		// (§5.5.1).
+		later := c.br.Buffered() > 0 && !c.onServerStream()
 		if err := c.answerPing(p, later); err != nil && err != ErrCloseSent {
 			return c.transportError(err)
 		}
-		c.pongWaiting = c.pongWaiting || later
 	case frame.OpPong:
 		// RFC 6455 §5.5.3: an unsolicited pong needs no answer.
 		if l := c.br.live.Load(); l != nil {
@@ -442,18 +441,6 @@ func (c *Conn) handleControl(h frame.Header) error {
 		return c.peerClosed(code, reason)
 	}
 	return nil
-}
-
-// unlockRead ends a read call and releases readMu. If the call hands the application a message
-// or the start of one (handOver), ends the message being read, or leaves no input, the pongs that
-// wait in the write buffer (see handleControl) are bound to leave within pongDelay: with the
-// application's answer if it writes one by then (sendPongsSoon).
-func (c *Conn) unlockRead(handOver bool) {
-	if c.pongWaiting && (handOver || !c.inMessage || c.br.Buffered() == 0) {
-		c.pongWaiting = false
-		c.sendPongsSoon()
-	}
-	c.readMu.Unlock()
 }
 
 // flushBeforeWaiting sends the frames waiting in the write buffer (BufferMessage's, or pongs

@@ -375,7 +375,11 @@ func (c *Conn) answerPing(p []byte, later bool) error {
 	if c.ownWrite() {
 		defer c.restoreWriteDeadline()
 	}
-	return c.writeControlLocked(frame.OpPong, p, !later)
+	if err := c.writeControlLocked(frame.OpPong, p, !later); err != nil || !later {
+		return err
+	}
+	c.armPongTimer()
+	return nil
 }
 
 // flushOwn is Flush for the reading goroutine, which sends what waits in the write buffer before
@@ -383,6 +387,11 @@ func (c *Conn) answerPing(p []byte, later bool) error {
 func (c *Conn) flushOwn() {
 	c.lockWrite()
 	defer c.unlockWrite()
+	c.flushOwnLocked()
+}
+
+// flushOwnLocked is flushOwn for a caller that holds writeMu.
+func (c *Conn) flushOwnLocked() {
 	if c.writeErr != nil || c.pending == 0 {
 		return
 	}
