@@ -141,8 +141,11 @@ func TestIdleStackKeepalive(t *testing.T) {
 	per := float64(after.StackInuse-before.StackInuse) / conns
 	t.Logf("%.0f bytes of stack per idle connection after two pings answered", per)
 	// 2 KiB, and the stacks of keepalive's ended goroutines that the runtime still holds:
-	// 2.1–3.0 KiB here, 4.1 KiB with keepalive's work done on the reading goroutine.
-	if per > 3.5*(1<<10) {
+	// 2.1–3.0 KiB here alone, up to 3.6 KiB right after CI's other tests or beside a loaded
+	// machine (2026-12-08: 3604 and 3714 bytes, with the same code at 1311 and 2.4–2.7 KiB in
+	// other runs), 4.1 KiB with keepalive's work done on the reading goroutine, which is what
+	// this test is for: the limit sits between the two.
+	if per > 3.9*(1<<10) {
 		t.Errorf("%.0f bytes of stack per idle connection after two pings answered, want 2 KiB", per)
 	}
 }
